@@ -1,0 +1,45 @@
+# Two commands on a fresh machine: `make demo` and `make test` (see README.md).
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+DEMO   := demo
+
+.PHONY: demo test install install-test system-packages bench rules-doc clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+install: $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+
+install-test: $(BIN)/python system-packages
+	$(BIN)/pip install --quiet -e '.[test]'
+
+# System packages the tests need, installed only when missing (CI runs as root on a fresh machine).
+SYSTEM_PACKAGES :=
+system-packages:
+	@missing=""; for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y --no-install-recommends $$missing; \
+	fi
+
+# The main job on samples/: a fresh demo folder, the samples copied into its inbox, one run, SQLite ledger.
+demo: install
+	rm -rf $(DEMO) && mkdir -p $(DEMO)/inbox
+	cp samples/*.xml samples/*.pdf samples/*.csv samples/*.zip $(DEMO)/inbox/
+	$(BIN)/edi-gateway run --inbox $(DEMO)/inbox --outbox $(DEMO)/outbox --db sqlite:///$(DEMO)/ledger.sqlite3
+	@echo "Ledger: $(DEMO)/ledger.sqlite3   Reports: $(DEMO)/outbox/reports/   Archive: $(DEMO)/archive/   Quarantine: $(DEMO)/quarantine/"
+
+test: install-test
+	$(BIN)/python -m pytest -q
+
+bench: install
+	$(BIN)/python benchmarks/pipeline.py 1000
+
+rules-doc: install
+	$(BIN)/edi-gateway rules --markdown > docs/rules.md
+
+clean:
+	rm -rf $(DEMO) .pytest_cache

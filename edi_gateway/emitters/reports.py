@@ -1,0 +1,130 @@
+"""Acceptance and rejection reports per batch, as CSV and JSON, in `<outbox>/reports/<batch-id>/`.
+
+Both are written from the ledger (not from memory), so that a batch resumed after a crash gets exactly the same
+reports. CSV cells are neutralised against formula injection; values are written as the invoice had them.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+from decimal import Decimal
+from pathlib import Path
+
+from ..ledger.models import BatchRow, InvoiceRow
+from .outbox import atomic_writer
+
+ACCEPTANCE_COLUMNS = ("invoice", "number", "issue_date", "type_code", "supplier", "recipient", "service_code",
+                      "billing_frame", "amount_due", "currency", "status_code", "warnings")
+REJECTION_COLUMNS = ("invoice", "number", "supplier", "recipient", "rule", "severity", "bt", "field", "location",
+                     "value", "message_fr", "message_en", "hint")
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER = re.compile(r"^[+-]?\d+(\.\d+)?$")
+
+
+def report_dir(outbox: Path, batch_id: str) -> Path:
+    return outbox / "reports" / batch_id
+
+
+def write_reports(outbox: Path, batch: BatchRow, invoices: list[InvoiceRow]) -> Path:
+    """Write acceptance.{csv,json} and rejection.{csv,json} for a decided batch; returns their folder."""
+    folder = report_dir(outbox, batch.id)
+    accepted = [row for row in invoices if row.decision == "accepted"]
+    rejected = [row for row in invoices if row.decision != "accepted"]
+    summary = _batch_summary(batch)
+    _write_json(folder / "acceptance.json", {**summary, "invoices": [_accepted_entry(r) for r in accepted]})
+    _write_csv(folder / "acceptance.csv", ACCEPTANCE_COLUMNS, (_accepted_cells(r) for r in accepted))
+    rejection_entries = [_rejected_entry(r) for r in rejected]
+    flow_findings = _flow_findings(batch)
+    _write_json(folder / "rejection.json", {**summary, "flow_findings": flow_findings, "invoices": rejection_entries})
+    _write_csv(folder / "rejection.csv", REJECTION_COLUMNS, _rejection_rows(batch, rejected, flow_findings))
+    return folder
+
+
+def _batch_summary(batch: BatchRow) -> dict:
+    return {
+        "batch": batch.id, "depositor": batch.depositor, "file": batch.file_name, "sha256": batch.sha256,
+        "received_at": batch.received_at.isoformat(), "format": batch.format, "flow_status": batch.flow_status,
+        "reason_code": batch.reason_code, "reason_en": batch.reason, "reason_fr": batch.reason_fr, "duplicate_of": batch.duplicate_of,
+        "invoices_total": batch.invoice_count, "accepted": batch.accepted_count, "rejected": batch.rejected_count,
+    }
+
+
+def _flow_findings(batch: BatchRow) -> list[dict]:
+    """A flow that could not be read at all gets one finding saying why."""
+    if not batch.reason_code:
+        return []
+    return [{"rule": batch.reason_code, "severity": "fatal", "bt": "", "field": "", "location": batch.file_name,
+             "value": None, "message_fr": batch.reason_fr or batch.reason, "message_en": batch.reason,
+             "hint": "Correct the file and deposit it again"}]
+
+
+def _accepted_entry(row: InvoiceRow) -> dict:
+    return {
+        "invoice": row.origin, "number": row.number, "issue_date": row.issue_date, "type_code": row.type_code,
+        "supplier": row.supplier_id, "recipient": row.recipient_id, "service_code": row.service_code,
+        "billing_frame": row.billing_frame, "amount_due": _amount(row.amount_due), "currency": row.currency,
+        "status_code": row.status_code,
+        "warnings": [_finding_entry(f) for f in row.findings],
+    }
+
+
+def _accepted_cells(row: InvoiceRow) -> list:
+    entry = _accepted_entry(row)
+    entry["warnings"] = "; ".join(f"{f['rule']}: {f['message_en']}" for f in entry["warnings"])
+    return [entry[column] for column in ACCEPTANCE_COLUMNS]
+
+
+def _rejected_entry(row: InvoiceRow) -> dict:
+    return {
+        "invoice": row.origin, "number": row.number, "issue_date": row.issue_date, "supplier": row.supplier_id,
+        "recipient": row.recipient_id, "status_code": row.status_code,
+        "findings": [_finding_entry(f) for f in row.findings],
+    }
+
+
+def _finding_entry(finding) -> dict:
+    return {"rule": finding.rule, "severity": finding.severity, "bt": finding.bt, "field": finding.field,
+            "location": finding.location, "value": finding.value, "message_fr": finding.message_fr,
+            "message_en": finding.message_en, "hint": finding.hint}
+
+
+def _rejection_rows(batch: BatchRow, rejected: list[InvoiceRow], flow_findings: list[dict]):
+    for finding in flow_findings:
+        yield [batch.file_name, None, None, None, *(finding[c] for c in REJECTION_COLUMNS[4:])]
+    for row in rejected:
+        for finding in row.findings:
+            entry = _finding_entry(finding)
+            yield [row.origin, row.number, row.supplier_id, row.recipient_id,
+                   *(entry[c] for c in REJECTION_COLUMNS[4:])]
+
+
+def _amount(value: Decimal | None) -> str | None:
+    """An amount as text with two decimals, or more when the invoice had more (the ledger keeps six)."""
+    if value is None:
+        return None
+    cents = value.quantize(Decimal("0.01"))
+    return f"{cents:f}" if cents == value else f"{value.normalize():f}"
+
+
+def neutralise(cell) -> str:
+    """A CSV cell that a spreadsheet will not run as a formula (OWASP CSV injection)."""
+    text = "" if cell is None else str(cell)
+    if text.startswith(_FORMULA_START) and not _PLAIN_NUMBER.match(text):
+        return "'" + text
+    return text
+
+
+def _write_csv(path: Path, columns: tuple[str, ...], rows) -> None:
+    with atomic_writer(path, newline="") as stream:
+        writer = csv.writer(stream, delimiter=";")
+        writer.writerow(columns)
+        for row in rows:
+            writer.writerow([neutralise(cell) for cell in row])
+
+
+def _write_json(path: Path, document: dict) -> None:
+    with atomic_writer(path) as stream:
+        json.dump(document, stream, ensure_ascii=False, indent=2, default=str)
+        stream.write("\n")

@@ -1,0 +1,231 @@
+"""The ledger's queries and transactions. Only intake, the pipeline and the CLI use it; stages below never do."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime, timezone
+from importlib.resources import files
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import create_engine, event, select, update
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from ..errors import LedgerError
+from ..model import Decision, Verdict
+from .models import BatchRow, FindingRow, InvoiceRow, StatusEventRow
+
+CLAIMED, DECIDED, DONE = "CLAIMED", "DECIDED", "DONE"
+DEPOSITED, REJECTED = ("200", "Déposée"), ("213", "Rejetée")
+
+
+def now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def default_url(directory: Path) -> str:
+    return f"sqlite:///{directory / 'ledger.sqlite3'}"
+
+
+class DuplicateRace(LedgerError):
+    """Another writer accepted the same (supplier, number, year) between validation and commit."""
+
+
+class Ledger:
+    """A ledger on any SQLAlchemy URL; the schema is brought up to date (Alembic) when it opens."""
+
+    def __init__(self, url: str):
+        self.url = url
+        if url.startswith("sqlite:///"):
+            Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.engine = create_engine(url, future=True)
+            if self.engine.dialect.name == "sqlite":
+                event.listen(self.engine, "connect", _sqlite_pragmas)
+            self._session = sessionmaker(self.engine, expire_on_commit=False)
+            upgrade(self.engine)
+        except OperationalError as exc:
+            raise LedgerError(f"cannot open the ledger at {_redacted(url)}: {exc.orig}") from None
+
+    def session(self) -> Session:
+        return self._session()
+
+    # -- batches -------------------------------------------------------------------------------------------
+    def claim_batch(self, row: BatchRow) -> BatchRow:
+        """Insert a new batch in state CLAIMED.
+
+        When the same depositor already sent these very bytes, the row is recorded instead as a duplicate flow
+        (`duplicate_of` set, irrecevable with IRR_UNICITE) and is never processed.
+        """
+        row.state = CLAIMED
+        with self.session() as session:
+            session.add(row)
+            try:
+                session.commit()
+                return row
+            except IntegrityError:
+                session.rollback()
+        original = self.batch_with_sha(row.depositor, row.sha256)
+        row.duplicate_of = original.id if original else "unknown"
+        row.state, row.flow_status, row.reason_code = DECIDED, "IN_REJETE", "IRR_UNICITE"
+        name = original.file_name if original else "?"
+        row.reason = f"Same content as flow {row.duplicate_of} ({name}), already deposited"
+        row.reason_fr = f"Même contenu que le flux {row.duplicate_of} ({name}), déjà déposé"
+        row.decided_at = now()
+        with self.session() as session, session.begin():
+            session.add(row)
+        return row
+
+    def batch_with_sha(self, depositor: str, sha256: str) -> BatchRow | None:
+        with self.session() as session:
+            return session.scalars(
+                select(BatchRow).where(BatchRow.depositor == depositor, BatchRow.sha256 == sha256,
+                                       BatchRow.duplicate_of.is_(None))).first()
+
+    def unfinished_batches(self) -> list[BatchRow]:
+        with self.session() as session:
+            return list(session.scalars(select(BatchRow).where(BatchRow.state != DONE).order_by(BatchRow.received_at)))
+
+    def get_batch(self, batch_id: str) -> BatchRow | None:
+        with self.session() as session:
+            return session.get(BatchRow, batch_id)
+
+    def set_work_path(self, batch_id: str, work_path: str) -> None:
+        self._update_batch(batch_id, work_path=work_path)
+
+    def mark_done(self, batch_id: str) -> None:
+        self._update_batch(batch_id, state=DONE, done_at=now())
+
+    def mark_irrecevable(self, batch_id: str, code: str, reason_en: str, reason_fr: str) -> None:
+        """The whole flow could not be read: decided at once, with its IRR_* reason."""
+        self._update_batch(batch_id, state=DECIDED, flow_status="IN_REJETE", reason_code=code, reason=reason_en,
+                           reason_fr=reason_fr, decided_at=now())
+
+    def _update_batch(self, batch_id: str, **values) -> None:
+        with self.session() as session, session.begin():
+            session.execute(update(BatchRow).where(BatchRow.id == batch_id).values(**values))
+
+    # -- invoices ------------------------------------------------------------------------------------------
+    def is_already_accepted(self, supplier: str, number: str, year: int) -> bool:
+        with self.session() as session:
+            return session.scalar(select(InvoiceRow.id).where(
+                InvoiceRow.supplier_id == supplier, InvoiceRow.number == number,
+                InvoiceRow.issue_year == year, InvoiceRow.decision == Decision.ACCEPTED.value).limit(1)) is not None
+
+    def record_decisions(self, batch_id: str, verdicts: Iterable[Verdict], document_format: str | None) -> BatchRow:
+        """Write every invoice, finding and status event of a batch and move it to DECIDED, in one transaction.
+
+        Raises DuplicateRace when the unique index on accepted (supplier, number, year) refuses a row.
+        """
+        at = now()
+        with self.session() as session:
+            batch = session.get(BatchRow, batch_id)
+            accepted = rejected = 0
+            for position, verdict in enumerate(verdicts, start=1):
+                row = _invoice_row(batch_id, position, verdict)
+                session.add(row)
+                status = DEPOSITED if verdict.decision is Decision.ACCEPTED else REJECTED
+                reason = None if verdict.decision is Decision.ACCEPTED else _main_reason(verdict)
+                session.add(StatusEventRow(batch_id=batch_id, invoice=row, code=status[0], label=status[1],
+                                           reason_code=reason, at=at))
+                accepted += verdict.decision is Decision.ACCEPTED
+                rejected += verdict.decision is Decision.REJECTED
+            batch.invoice_count, batch.accepted_count, batch.rejected_count = accepted + rejected, accepted, rejected
+            batch.flow_status = _flow_status(accepted, rejected)
+            batch.format = document_format
+            batch.state, batch.decided_at = DECIDED, at
+            try:
+                session.commit()
+            except IntegrityError as exc:
+                session.rollback()
+                raise DuplicateRace(str(exc.orig)) from None
+            return batch
+
+    def invoices_of(self, batch_id: str) -> list[InvoiceRow]:
+        with self.session() as session:
+            rows = session.scalars(select(InvoiceRow).where(InvoiceRow.batch_id == batch_id)
+                                   .order_by(InvoiceRow.position)).all()
+            for row in rows:
+                _ = row.findings  # load while the session is open
+            return list(rows)
+
+
+def _invoice_row(batch_id: str, position: int, verdict: Verdict) -> InvoiceRow:
+    invoice = verdict.invoice
+    row = InvoiceRow(
+        batch_id=batch_id, position=position, origin=verdict.origin.label(),
+        format=invoice.format.value if invoice else "unreadable", sha256=verdict.sha256,
+        decision=verdict.decision.value,
+        status_code=(DEPOSITED if verdict.decision is Decision.ACCEPTED else REJECTED)[0],
+    )
+    if invoice is not None:
+        row.supplier_id = invoice.supplier_key
+        row.number = invoice.number
+        row.issue_year = invoice.issue_year
+        row.issue_date = invoice.issue_date.isoformat() if invoice.issue_date else None
+        row.type_code = invoice.type_code
+        row.recipient_id = invoice.recipient_key
+        row.service_code = invoice.buyer_reference
+        row.billing_frame = invoice.business_process
+        row.currency = (invoice.currency or "")[:3] or None
+        row.amount_due = invoice.totals.payable
+    row.findings = [FindingRow(rule=f.rule, severity=f.severity.value, bt=f.bt, field=f.field, location=f.location,
+                               value=f.value, message_en=f.message_en, message_fr=f.message_fr, hint=f.hint,
+                               source=f.source) for f in verdict.findings]
+    return row
+
+
+def _main_reason(verdict: Verdict) -> str:
+    from ..validators.engine import REGISTRY
+
+    for finding in verdict.fatal_findings:
+        known = REGISTRY.get(finding.rule)
+        if known is not None:
+            return known.reason_code
+        if finding.rule.startswith("IRR_"):
+            return finding.rule
+    return "REJ_SEMAN"
+
+
+def _flow_status(accepted: int, rejected: int) -> str:
+    if accepted and not rejected:
+        return "IN_INTEGRE"
+    if accepted:
+        return "IN_INTEGRE_PARTIEL"
+    return "IN_REJETE"
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+def _redacted(url: str) -> str:
+    """A database URL without its password, for messages and logs."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return "<unparsable database URL>"
+
+
+def alembic_config() -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(files("edi_gateway.ledger").joinpath("migrations")))
+    return config
+
+
+def upgrade(engine: Engine) -> None:
+    """Bring the ledger schema to the latest Alembic revision."""
+    config = alembic_config()
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")

@@ -1,0 +1,861 @@
+"""CSV invoices deposited by accounting firms, read into the canonical model.
+
+Two layouts, told apart by the header: one row per invoice line (rows grouped into invoices by supplier and invoice
+number), or one row per invoice carrying its totals (the invoice then gets one line holding its net total).
+Headers may be French or English; `COLUMNS` is the one table of accepted names. Whole-file problems raise
+`UnreadableFlow` subclasses; a value that cannot be read leaves its field empty and adds a `CSV-VALUE` finding.
+The format is documented for depositors in docs/csv-format.md.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import unicodedata
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
+from datetime import date
+from decimal import ROUND_HALF_UP, Context, Decimal, localcontext
+from typing import Any, NamedTuple
+
+import pandas as pd
+
+from ..errors import EmptyFile, MalformedContent
+from ..model import (
+    DocumentFormat,
+    Finding,
+    Identifier,
+    Invoice,
+    Line,
+    Origin,
+    Severity,
+    VatBreakdown,
+)
+from .base import ParsedDocument
+
+__all__ = ["COLUMNS", "parse_csv"]
+
+EN16931_PROFILE = "urn:cen.eu:en16931:2017"
+CREDIT_TRANSFER = "30"  # UNTDID 4461 payment means code implied by an IBAN
+
+
+class Column(NamedTuple):
+    """A canonical column: the business term it feeds and the header names accepted for it."""
+
+    bt: str
+    aliases: tuple[str, ...]
+
+
+COLUMNS: dict[str, Column] = {
+    # invoice
+    "invoice_number": Column("BT-1", (
+        "invoice_number", "invoice number", "invoice_no", "invoice_id",
+        "numero_facture", "numéro de facture", "n° facture", "n° de facture", "num_facture",
+    )),
+    "issue_date": Column("BT-2", (
+        "issue_date", "invoice_date", "date_facture", "date de facture", "date d'émission", "date_emission",
+    )),
+    "type_code": Column("BT-3", (
+        "type_code", "invoice_type", "invoice_type_code", "document_type",
+        "type", "type_facture", "type de facture", "type de document",
+    )),
+    "currency": Column("BT-5", ("currency", "currency_code", "devise", "code devise")),
+    "service_code": Column("BT-10", (
+        "service_code", "buyer_reference", "code_service", "code service destinataire",
+    )),
+    "engagement_number": Column("BT-13", (
+        "engagement_number", "purchase_order", "order_number", "po_number",
+        "numero_engagement", "numéro d'engagement", "n° engagement", "engagement juridique",
+        "bon de commande", "n° bon de commande", "numero_commande",
+    )),
+    "billing_frame": Column("BT-23", (
+        "billing_frame", "business_process", "cadre_facturation", "cadre de facturation",
+    )),
+    "preceding_invoice": Column("BT-25", (
+        "preceding_invoice", "preceding_invoice_number", "facture_origine", "facture d'origine",
+        "facture_precedente", "n° facture d'origine",
+    )),
+    # seller
+    "supplier_siret": Column("BT-29", (
+        "supplier_siret", "seller_siret", "siret_fournisseur", "siret_emetteur", "siret émetteur", "siret_vendeur",
+    )),
+    "supplier_name": Column("BT-27", (
+        "supplier_name", "seller_name", "nom_fournisseur", "raison sociale fournisseur", "fournisseur",
+        "nom_emetteur",
+    )),
+    "supplier_vat": Column("BT-31", (
+        "supplier_vat", "supplier_vat_id", "seller_vat", "seller_vat_id",
+        "tva_fournisseur", "n° tva fournisseur", "tva intracommunautaire fournisseur",
+    )),
+    "supplier_country": Column("BT-40", ("supplier_country", "seller_country", "pays_fournisseur")),
+    # buyer
+    "buyer_siret": Column("BT-46", (
+        "buyer_siret", "recipient_siret", "siret_destinataire", "siret_acheteur", "siret client",
+    )),
+    "buyer_name": Column("BT-44", (
+        "buyer_name", "recipient_name", "nom_destinataire", "destinataire", "nom_acheteur", "client",
+    )),
+    "buyer_country": Column("BT-55", ("buyer_country", "recipient_country", "pays_destinataire")),
+    # payment
+    "payment_terms": Column("BT-20", (
+        "payment_terms", "conditions_paiement", "conditions de paiement", "conditions de règlement",
+    )),
+    "due_date": Column("BT-9", (
+        "due_date", "payment_due_date", "date_echeance", "date d'échéance", "échéance",
+    )),
+    "iban": Column("BT-84", ("iban", "payment_account", "iban_fournisseur", "compte bancaire")),
+    # lines
+    "line_id": Column("BT-126", ("line_id", "line_number", "numero_ligne", "n° ligne", "ligne")),
+    "item_name": Column("BT-153", (
+        "item_name", "description", "designation", "désignation", "libelle", "libellé", "article",
+    )),
+    "quantity": Column("BT-129", ("quantity", "qty", "quantite", "quantité", "qte")),
+    "unit_code": Column("BT-130", ("unit_code", "unit", "unite", "unité", "code unite")),
+    "unit_price": Column("BT-146", (
+        "unit_price", "net_price", "prix_unitaire", "prix_unitaire_ht", "pu_ht",
+    )),
+    "line_net_amount": Column("BT-131", (
+        "line_net_amount", "line_amount", "line_total", "montant_ht_ligne", "total_ht_ligne", "montant_ligne",
+    )),
+    "vat_category": Column("BT-151", (
+        "vat_category", "vat_category_code", "categorie_tva", "catégorie de tva", "code tva",
+    )),
+    "vat_rate": Column("BT-152", ("vat_rate", "vat_percent", "tax_rate", "taux_tva", "taux de tva", "taux")),
+    "vat_exemption_reason": Column("BT-120", (
+        "vat_exemption_reason", "exemption_reason", "motif_exoneration", "motif d'exonération",
+        "mention_exoneration",
+    )),
+    "vat_exemption_code": Column("BT-121", ("vat_exemption_code", "exemption_code", "code_exoneration")),
+    # totals
+    "total_net": Column("BT-109", (
+        "total_net", "total_without_vat", "total_excl_vat", "total_ht", "montant_ht", "montant total ht",
+    )),
+    "total_vat": Column("BT-110", ("total_vat", "vat_total", "vat_amount", "total_tva", "montant_tva")),
+    "total_with_vat": Column("BT-112", (
+        "total_with_vat", "total_incl_vat", "total_ttc", "montant_ttc", "montant total ttc",
+    )),
+    "prepaid": Column("BT-113", (
+        "prepaid", "prepaid_amount", "paid_amount", "acompte", "acomptes", "deja_paye", "montant déjà payé",
+    )),
+    "amount_due": Column("BT-115", (
+        "amount_due", "payable_amount", "net_a_payer", "net à payer", "montant à payer", "reste à payer",
+    )),
+}
+
+LINE_COLUMNS = ("line_id", "item_name", "quantity", "unit_code", "unit_price", "line_net_amount")
+SUPPLIER_COLUMNS = ("supplier_siret", "supplier_vat")
+
+# (column, field path) of the invoice totals a file may give
+TOTAL_COLUMNS = (
+    ("total_net", "totals.tax_exclusive"),
+    ("total_vat", "totals.tax"),
+    ("total_with_vat", "totals.tax_inclusive"),
+    ("prepaid", "totals.prepaid"),
+    ("amount_due", "totals.payable"),
+)
+
+
+def normalise_header(text: str) -> str:
+    """Lowercase, without accents, spaces, underscores, hyphens, apostrophes or dots; ° reads as o."""
+    decomposed = unicodedata.normalize("NFKD", text.replace("°", "o"))
+    bare = "".join(char for char in decomposed if not unicodedata.combining(char))
+    return re.sub(r"[\s_\-'’.\"]", "", bare.casefold())
+
+
+_ALIAS_INDEX: dict[str, str] = {
+    normalise_header(alias): canonical
+    for canonical, column in COLUMNS.items()
+    for alias in (canonical, *column.aliases)
+}
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Public entry point
+# --------------------------------------------------------------------------------------------------------------
+
+
+def parse_csv(data: bytes, origin: Origin) -> Iterator[ParsedDocument]:
+    """The invoices of a CSV file, in order of first appearance.
+
+    The whole file is decoded and its header checked at call time, so `UnreadableFlow` is raised by this call;
+    the invoices themselves are then built one at a time as the iterator is consumed.
+    """
+    sheet = _read_sheet(data)
+    return _documents(sheet, origin)
+
+
+def _documents(sheet: _Sheet, origin: Origin) -> Iterator[ParsedDocument]:
+    for index, rows in enumerate(_invoice_groups(sheet), start=1):
+        yield _document(sheet, rows, replace(origin, index=index))
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Whole file: decoding, delimiter, tokenising, header
+# --------------------------------------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _Sheet:
+    """The file as a table: header cells as written, data rows, and where each canonical column sits."""
+
+    header: list[str]
+    rows: list[list[str]]
+    first_row: int  # spreadsheet row number of rows[0] (the header is row first_row - 1)
+    delimiter: str
+    columns: dict[str, int]
+
+    @property
+    def has_lines(self) -> bool:
+        return any(name in self.columns for name in LINE_COLUMNS)
+
+    def label(self, column: str) -> str:
+        return self.header[self.columns[column]].strip()
+
+    def row_number(self, index: int) -> int:
+        return self.first_row + index
+
+
+def _read_sheet(data: bytes) -> _Sheet:
+    if not data.strip():
+        raise EmptyFile("The file is empty.", "Le fichier est vide.")
+    text = _decode(data)
+    blank_lines, text = _skip_leading_blank_lines(text)
+    if not text.strip():
+        raise EmptyFile("The file holds no text.", "Le fichier ne contient aucun texte.")
+    delimiter = _sniff_delimiter(text.splitlines()[0])
+    records = _tokenise(text, delimiter)
+    header = records[0]
+    columns = _match_columns(header)
+    _require_columns(columns, header)
+    sheet = _Sheet(header, records[1:], blank_lines + 2, delimiter, columns)
+    if not any(_is_filled(row) for row in sheet.rows):
+        raise EmptyFile("The file has a header but no invoice rows.",
+                        "Le fichier a une ligne d'en-tête mais aucune ligne de facture.")
+    return sheet
+
+
+def _decode(data: bytes) -> str:
+    """UTF-16 when it starts with its BOM, else UTF-8 (BOM or not), else Windows-1252."""
+    encodings = ("utf-16",) if data[:2] in (b"\xff\xfe", b"\xfe\xff") else ("utf-8-sig", "cp1252")
+    for encoding in encodings:
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise MalformedContent(
+        "The file is not text in UTF-8, Windows-1252 (cp1252) or UTF-16.",
+        "Le fichier n'est pas un texte en UTF-8, Windows-1252 (cp1252) ou UTF-16.",
+    )
+
+
+def _skip_leading_blank_lines(text: str) -> tuple[int, str]:
+    lines = text.splitlines(keepends=True)
+    count = 0
+    while count < len(lines) and not lines[count].strip():
+        count += 1
+    return count, "".join(lines[count:])
+
+
+def _sniff_delimiter(header_line: str) -> str:
+    """The most frequent of ; tab , outside quotes in the header line (ties in that order)."""
+    counts = {";": 0, "\t": 0, ",": 0}
+    quoted = False
+    for char in header_line:
+        if char == '"':
+            quoted = not quoted
+        elif not quoted and char in counts:
+            counts[char] += 1
+    delimiter = max(counts, key=counts.__getitem__)
+    if counts[delimiter] == 0:
+        raise MalformedContent(
+            "The first line is not a delimited header: no ';', ',' or tab found.",
+            "La première ligne n'est pas un en-tête délimité : aucun ';', ',' ni tabulation trouvé.",
+        )
+    return delimiter
+
+
+def _tokenise(text: str, delimiter: str) -> list[list[str]]:
+    """Every record as a list of strings, blank records kept so that row numbers match a spreadsheet's."""
+    try:
+        frame = pd.read_csv(
+            io.StringIO(text), sep=delimiter, header=None, dtype=str, keep_default_na=False, na_filter=False,
+            skip_blank_lines=False, engine="c", quotechar='"',
+        )
+    except pd.errors.ParserError as exc:
+        if "Expected" not in str(exc):
+            raise _syntax_error(exc) from None
+        return _tokenise_ragged(text, delimiter)
+    except (ValueError, UnicodeError, OverflowError) as exc:
+        raise _syntax_error(exc) from None
+    return frame.fillna("").values.tolist()
+
+
+def _tokenise_ragged(text: str, delimiter: str) -> list[list[str]]:
+    """Slow path for rows longer than the header: empty extra cells are dropped, filled ones are an error."""
+    try:
+        records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    except csv.Error as exc:
+        raise _syntax_error(exc) from None
+    width = len(records[0])
+    for number, record in enumerate(records, start=1):
+        if any(cell.strip() for cell in record[width:]):
+            raise MalformedContent(
+                f"Row {number} has {len(record)} cells but the header has {width}: quote any value holding the "
+                f"delimiter (a decimal comma in a comma-separated file, for instance).",
+                f"La ligne {number} a {len(record)} cellules mais l'en-tête en a {width} : mettre entre "
+                f"guillemets toute valeur contenant le séparateur (une virgule décimale dans un fichier séparé "
+                f"par des virgules, par exemple).",
+            )
+    return [record[:width] + [""] * (width - len(record)) for record in records]
+
+
+def _syntax_error(exc: Exception) -> MalformedContent:
+    detail = str(exc).strip()[:200]
+    return MalformedContent(
+        f"The file cannot be read as CSV: {detail}", f"Le fichier ne peut pas être lu comme un CSV : {detail}"
+    )
+
+
+def _match_columns(header: list[str]) -> dict[str, int]:
+    """Canonical column -> position; the first header cell naming a column wins, unknown cells are ignored."""
+    columns: dict[str, int] = {}
+    for position, cell in enumerate(header):
+        canonical = _ALIAS_INDEX.get(normalise_header(cell))
+        if canonical is not None:
+            columns.setdefault(canonical, position)
+    return columns
+
+
+def _require_columns(columns: dict[str, int], header: list[str]) -> None:
+    missing = []
+    if "invoice_number" not in columns:
+        missing.append(("invoice_number",))
+    if not any(name in columns for name in SUPPLIER_COLUMNS):
+        missing.append(SUPPLIER_COLUMNS)
+    if not any(name in columns for name in LINE_COLUMNS) and "total_net" not in columns:
+        missing.append(("total_net", "quantity", "unit_price", "line_net_amount"))
+    if missing:
+        raise _missing_columns_error(missing, header)
+
+
+def _missing_columns_error(missing: list[tuple[str, ...]], header: list[str]) -> MalformedContent:
+    wanted_en = "; ".join(" or ".join(group) for group in missing)
+    wanted_fr = "; ".join(" ou ".join(group) for group in missing)
+    accepted = "; ".join(
+        f"{name}: {', '.join(COLUMNS[name].aliases)}" for group in missing for name in group
+    )
+    found = ", ".join(cell.strip() for cell in header)[:300]
+    return MalformedContent(
+        f"Required CSV column missing: {wanted_en}. Accepted header names — {accepted}. Columns found: {found}.",
+        f"Colonne CSV obligatoire absente : {wanted_fr}. Noms d'en-tête acceptés — {accepted}. "
+        f"Colonnes trouvées : {found}.",
+    )
+
+
+def _is_filled(row: list[str]) -> bool:
+    return any(cell.strip() for cell in row)
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Grouping rows into invoices
+# --------------------------------------------------------------------------------------------------------------
+
+
+def _invoice_groups(sheet: _Sheet) -> list[list[int]]:
+    """Row indices of each invoice, in order of first appearance.
+
+    Line layout: rows sharing (supplier, invoice number) form one invoice. Invoice layout: one row, one invoice.
+    A row without an invoice number is always an invoice of its own.
+    """
+    groups: dict[tuple[str, ...], list[int]] = {}
+    for index, row in enumerate(sheet.rows):
+        if _is_filled(row):
+            groups.setdefault(_group_key(sheet, row, index), []).append(index)
+    return list(groups.values())
+
+
+def _group_key(sheet: _Sheet, row: list[str], index: int) -> tuple[str, ...]:
+    number = _cell(sheet, row, "invoice_number")
+    if not number or not sheet.has_lines:
+        return ("row", str(index))
+    supplier = _compact(_cell(sheet, row, "supplier_siret") or _cell(sheet, row, "supplier_vat"))
+    return ("invoice", supplier, number)
+
+
+def _cell(sheet: _Sheet, row: list[str], column: str) -> str:
+    position = sheet.columns.get(column)
+    if position is None or position >= len(row):
+        return ""
+    return row[position].strip()
+
+
+def _compact(text: str) -> str:
+    return re.sub(r"\s", "", text)
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Cell values: converters and the findings they lead to
+# --------------------------------------------------------------------------------------------------------------
+
+
+class _BadValue(ValueError):
+    """A value that cannot be read, with the reason in both languages."""
+
+    def __init__(self, reason_en: str, reason_fr: str):
+        super().__init__(reason_en)
+        self.reason_en = reason_en
+        self.reason_fr = reason_fr
+
+
+class _Kind(NamedTuple):
+    """What a cell should hold: how to read it and how to explain a failure."""
+
+    what_en: str
+    what_fr: str
+    hint: str
+    parse: Callable[[str], Any]
+
+
+_PLAIN_NUMBER = re.compile(r"[+-]?[0-9]+(?:[.,][0-9]+)?")
+_SPACE_GROUPED = re.compile(r"[+-]?[0-9]{1,3}(?: [0-9]{3})+(?:[.,][0-9]+)?")
+_DOT_GROUPED = re.compile(r"[+-]?[0-9]{1,3}(?:\.[0-9]{3})+,[0-9]+")
+_COMMA_GROUPED = re.compile(r"[+-]?[0-9]{1,3}(?:,[0-9]{3})+\.[0-9]+")
+_SCIENTIFIC = re.compile(r"[0-9]+(?:[.,][0-9]+)?[eE][+-]?[0-9]+")
+MAX_DECIMALS = 6
+MAX_INTEGER_DIGITS = 15
+
+
+def _parse_decimal(text: str) -> Decimal:
+    """1234.56, 1234,56, 1 234,56 (space or no-break space), 1.234,56 or 1,234.56; never a float."""
+    compact = text.replace("\u00a0", " ").replace("\u202f", " ")
+    for grouped, separator in ((_SPACE_GROUPED, " "), (_DOT_GROUPED, "."), (_COMMA_GROUPED, ",")):
+        if grouped.fullmatch(compact):
+            compact = compact.replace(separator, "")
+            break
+    if not _PLAIN_NUMBER.fullmatch(compact):
+        raise ValueError(text)
+    integer, _, decimals = compact.lstrip("+-").replace(",", ".").partition(".")
+    if len(decimals) > MAX_DECIMALS:
+        raise _BadValue(f"more than {MAX_DECIMALS} decimals", f"plus de {MAX_DECIMALS} décimales")
+    if len(integer.lstrip("0")) > MAX_INTEGER_DIGITS:
+        raise _BadValue(f"more than {MAX_INTEGER_DIGITS} digits", f"plus de {MAX_INTEGER_DIGITS} chiffres")
+    return Decimal(compact.replace(",", "."))
+
+
+def _parse_rate(text: str) -> Decimal:
+    """A percentage: 20, 5.5, 5,5 or 20 %."""
+    return _parse_decimal(text.removesuffix("%").rstrip())
+
+
+_ISO_DATE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
+_FRENCH_DATE = re.compile(r"([0-9]{1,2})/([0-9]{1,2})/([0-9]{4})")
+_COMPACT_DATE = re.compile(r"([0-9]{4})([0-9]{2})([0-9]{2})")
+
+
+def _parse_date(text: str) -> date:
+    """YYYY-MM-DD, DD/MM/YYYY or YYYYMMDD."""
+    if match := _ISO_DATE.fullmatch(text) or _COMPACT_DATE.fullmatch(text):
+        year, month, day = match.groups()
+    elif match := _FRENCH_DATE.fullmatch(text):
+        day, month, year = match.groups()
+    else:
+        raise ValueError(text)
+    try:
+        return date(int(year), int(month), int(day))
+    except ValueError:
+        raise _BadValue("no such day in the calendar", "ce jour n'existe pas dans le calendrier") from None
+
+
+_TYPE_WORDS = {
+    "facture": "380", "invoice": "380", "commercialinvoice": "380",
+    "avoir": "381", "creditnote": "381", "factureavoir": "381", "facturedavoir": "381",
+    "facturerectificative": "384", "correctiveinvoice": "384", "correctedinvoice": "384",
+}
+
+
+def _parse_type_code(text: str) -> str:
+    """A 3-digit UNTDID 1001 code, or a word: facture / invoice (380), avoir / credit note (381)..."""
+    if re.fullmatch(r"[0-9]{3}", text):
+        return text
+    code = _TYPE_WORDS.get(normalise_header(text))
+    if code is None:
+        raise ValueError(text)
+    return code
+
+
+def _parse_identifier(text: str) -> str:
+    """An identifier without its spaces; a number a spreadsheet turned into 3.2E+13 is refused."""
+    compact = _compact(text)
+    if _SCIENTIFIC.fullmatch(compact):
+        raise _BadValue("a spreadsheet wrote it in scientific notation, its digits are lost",
+                        "un tableur l'a écrit en notation scientifique, ses chiffres sont perdus")
+    return compact
+
+
+def _parse_code(text: str) -> str:
+    return _compact(text).upper()
+
+
+def _parse_text(text: str) -> str:
+    return text
+
+
+_BILINGUAL = " / "
+AMOUNT = _Kind("an amount", "un montant", _BILINGUAL.join((
+    "Write amounts as 1234.56 or 1234,56 (spaces allowed between thousands; no currency sign, no exponent, "
+    f"at most {MAX_DECIMALS} decimals)",
+    "Écrire les montants 1234,56 ou 1234.56 (espaces admis entre les milliers ; sans symbole monétaire ni "
+    f"exposant, {MAX_DECIMALS} décimales au plus)",
+)), _parse_decimal)
+QUANTITY = AMOUNT._replace(what_en="a quantity", what_fr="une quantité", hint=_BILINGUAL.join((
+    "Write quantities as 12, 12.5 or 12,5", "Écrire les quantités 12, 12,5 ou 12.5",
+)))
+RATE = _Kind("a VAT rate", "un taux de TVA", _BILINGUAL.join((
+    "Write the VAT rate as a percentage: 20, 5.5 or 5,5", "Écrire le taux de TVA en pourcentage : 20, 5,5 ou 5.5",
+)), _parse_rate)
+DATE = _Kind("a date", "une date", _BILINGUAL.join((
+    "Write dates as YYYY-MM-DD, DD/MM/YYYY or YYYYMMDD", "Écrire les dates AAAA-MM-JJ, JJ/MM/AAAA ou AAAAMMJJ",
+)), _parse_date)
+TYPE_CODE = _Kind("an invoice type code", "un code de type de facture", _BILINGUAL.join((
+    "Write 380 or 'invoice' for an invoice, 381 or 'credit note' for a credit note",
+    "Écrire 380 ou « facture » pour une facture, 381 ou « avoir » pour un avoir",
+)), _parse_type_code)
+IDENTIFIER = _Kind("an identifier", "un identifiant", _BILINGUAL.join((
+    "Format the spreadsheet column as Text so that a SIRET keeps its 14 digits",
+    "Mettre la colonne du tableur au format Texte pour qu'un SIRET garde ses 14 chiffres",
+)), _parse_identifier)
+CODE = _Kind("a code", "un code", "", _parse_code)
+TEXT = _Kind("text", "du texte", "", _parse_text)
+
+MAX_SHOWN_VALUE = 200
+
+
+def _value_finding(kind: _Kind, error: ValueError, *, field: str, bt: str, location: str, text: str) -> Finding:
+    shown = text[:60] + ("…" if len(text) > 60 else "")
+    reason_en = f" ({error.reason_en})" if isinstance(error, _BadValue) else ""
+    reason_fr = f" ({error.reason_fr})" if isinstance(error, _BadValue) else ""
+    return Finding(
+        rule="CSV-VALUE",
+        severity=Severity.FATAL,
+        message_en=f"{location[:1].upper()}{location[1:]}: the value '{shown}' could not be read as {kind.what_en}{reason_en}.",
+        message_fr=f"{_french_location(location)} : la valeur « {shown} » n'a pas pu être lue comme "
+                   f"{kind.what_fr}{reason_fr}.",
+        hint=kind.hint,
+        bt=bt,
+        field=field,
+        location=location,
+        value=text[:MAX_SHOWN_VALUE],
+        source="native",
+    )
+
+
+def _french_location(location: str) -> str:
+    return location.replace("row ", "Ligne ", 1).replace(", column ", ", colonne ", 1)
+
+
+# --------------------------------------------------------------------------------------------------------------
+# One row read through the column table
+# --------------------------------------------------------------------------------------------------------------
+
+
+class _RowReader:
+    """One data row: typed values, recording each one's location, and a finding for each unreadable one."""
+
+    def __init__(self, sheet: _Sheet, index: int, locations: dict[str, str], findings: list[Finding]):
+        self.sheet = sheet
+        self.cells = sheet.rows[index]
+        self.row = sheet.row_number(index)
+        self.locations = locations
+        self.findings = findings
+
+    def cell(self, column: str) -> str:
+        return _cell(self.sheet, self.cells, column)
+
+    def has(self, column: str) -> bool:
+        return bool(self.cell(column))
+
+    def where(self, column: str) -> str:
+        return f"row {self.row}, column {self.sheet.label(column)}"
+
+    def read(self, column: str, path: str, kind: _Kind = TEXT, default: Any = None) -> Any:
+        """The cell's value, `default` when empty or absent, None (with a finding) when unreadable."""
+        text = self.cell(column)
+        if not text:
+            if default is not None:
+                self.locations[path] = self._default_where(column, default)
+            return default
+        try:
+            value = kind.parse(text)
+        except ValueError as error:
+            self.findings.append(_value_finding(
+                kind, error, field=path, bt=COLUMNS[column].bt, location=self.where(column), text=text,
+            ))
+            return None
+        self.locations[path] = self.where(column)
+        return value
+
+    def _default_where(self, column: str, default: Any) -> str:
+        if column in self.sheet.columns:
+            return f"{self.where(column)} (empty: default {default})"
+        return f"row {self.row} (no {column} column: default {default})"
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Building one invoice
+# --------------------------------------------------------------------------------------------------------------
+
+
+def _document(sheet: _Sheet, rows: list[int], origin: Origin) -> ParsedDocument:
+    findings: list[Finding] = []
+    invoice = Invoice(format=DocumentFormat.CSV, origin=origin, profile=EN16931_PROFILE)
+    first = _RowReader(sheet, rows[0], invoice.locations, findings)
+    _fill_document_fields(invoice, first)
+    _fill_parties(invoice, first)
+    _fill_payment(invoice, first)
+    given = _read_given_totals(invoice, first)
+    if sheet.has_lines:
+        invoice.lines = [_read_line(_RowReader(sheet, row, invoice.locations, findings), i)
+                         for i, row in enumerate(rows)]
+    else:
+        invoice.lines = [_single_line(invoice, first)]
+    invoice.vat_breakdown = _vat_breakdown(invoice.lines, sheet, rows)
+    _complete_totals(invoice, given, _computed_where(sheet, rows))
+    if not invoice.number:
+        findings.insert(0, _missing_number_finding(first))
+    content = _serialise(sheet, rows)
+    return ParsedDocument(
+        origin=origin, format=DocumentFormat.CSV, invoice=invoice, content=content, raw=content, findings=findings,
+    )
+
+
+def _fill_document_fields(invoice: Invoice, row: _RowReader) -> None:
+    invoice.number = row.read("invoice_number", "number")
+    invoice.issue_date = row.read("issue_date", "issue_date", DATE)
+    invoice.type_code = row.read("type_code", "type_code", TYPE_CODE, default="380")
+    invoice.currency = row.read("currency", "currency", CODE, default="EUR")
+    invoice.buyer_reference = row.read("service_code", "buyer_reference")
+    invoice.purchase_order = row.read("engagement_number", "purchase_order")
+    invoice.business_process = row.read("billing_frame", "business_process", CODE)
+    invoice.preceding_invoice = row.read("preceding_invoice", "preceding_invoice")
+
+
+def _fill_parties(invoice: Invoice, row: _RowReader) -> None:
+    seller, buyer = invoice.seller, invoice.buyer
+    seller.name = row.read("supplier_name", "seller.name")
+    seller_siret = row.read("supplier_siret", "seller.identifiers[0]", IDENTIFIER)
+    if seller_siret:
+        seller.identifiers.append(Identifier(seller_siret, "0009"))
+        seller.legal_id = _siren_of(seller_siret)
+        _locate_siren(invoice, "seller", row.where("supplier_siret"))
+    seller.vat_id = row.read("supplier_vat", "seller.vat_id", CODE)
+    seller.address.country = row.read("supplier_country", "seller.address.country", CODE, default="FR")
+    buyer.name = row.read("buyer_name", "buyer.name")
+    buyer_siret = row.read("buyer_siret", "buyer.identifiers[0]", IDENTIFIER)
+    if buyer_siret:
+        buyer.identifiers.append(Identifier(buyer_siret, "0009"))
+        buyer.legal_id = _siren_of(buyer_siret)
+        _locate_siren(invoice, "buyer", row.where("buyer_siret"))
+    buyer.address.country = row.read("buyer_country", "buyer.address.country", CODE, default="FR")
+
+
+def _siren_of(siret: str) -> Identifier | None:
+    """The SIREN (first 9 digits, scheme 0002) of a 14-digit SIRET."""
+    return Identifier(siret[:9], "0002") if re.fullmatch(r"[0-9]{14}", siret) else None
+
+
+def _locate_siren(invoice: Invoice, party: str, siret_where: str) -> None:
+    if getattr(invoice, party).legal_id is not None:
+        invoice.locations[f"{party}.legal_id"] = f"{siret_where} (first 9 digits)"
+
+
+def _fill_payment(invoice: Invoice, row: _RowReader) -> None:
+    payment = invoice.payment
+    payment.note = row.read("payment_terms", "payment.note")
+    payment.due_date = row.read("due_date", "payment.due_date", DATE)
+    payment.iban = row.read("iban", "payment.iban", CODE)
+    if payment.iban:
+        payment.means_code = CREDIT_TRANSFER
+        invoice.locations["payment.means_code"] = f"{row.where('iban')} (IBAN given: credit transfer)"
+
+
+def _read_line(row: _RowReader, i: int) -> Line:
+    path = f"lines[{i}]"
+    row.locations[path] = f"row {row.row}"
+    line = Line(
+        id=row.read("line_id", f"{path}.id", default=str(i + 1)),
+        name=row.read("item_name", f"{path}.name"),
+        quantity=row.read("quantity", f"{path}.quantity", QUANTITY),
+        unit_code=row.read("unit_code", f"{path}.unit_code", CODE, default="C62"),
+        net_price=row.read("unit_price", f"{path}.net_price", AMOUNT),
+        vat_category=row.read("vat_category", f"{path}.vat_category", CODE, default="S"),
+        vat_rate=row.read("vat_rate", f"{path}.vat_rate", RATE),
+    )
+    if row.has("line_net_amount"):
+        line.net_amount = row.read("line_net_amount", f"{path}.net_amount", AMOUNT)
+    else:
+        line.net_amount = _computed_line_net(line, row, path)
+    return line
+
+
+def _computed_line_net(line: Line, row: _RowReader, path: str) -> Decimal | None:
+    """quantity × unit price, rounded half-up to the cent, when the row gives no line net amount."""
+    if line.quantity is None or line.net_price is None:
+        return None
+    row.locations[f"{path}.net_amount"] = (
+        f"row {row.row}, columns {row.sheet.label('quantity')} × {row.sheet.label('unit_price')} (computed)"
+    )
+    return _cents(line.quantity, line.net_price)
+
+
+def _single_line(invoice: Invoice, row: _RowReader) -> Line:
+    """Invoice layout: one line holding the invoice's net total, so that the model stays complete."""
+    net = invoice.totals.tax_exclusive
+    line = Line(
+        id="1",
+        name=f"Montant HT de la facture {invoice.number or ''}".strip(),
+        quantity=Decimal("1"),
+        unit_code="C62",
+        net_price=net,
+        net_amount=net,
+        vat_category=row.read("vat_category", "lines[0].vat_category", CODE, default="S"),
+        vat_rate=row.read("vat_rate", "lines[0].vat_rate", RATE),
+    )
+    built = f"row {row.row} (single line built from the invoice total)"
+    for attribute in ("", ".id", ".name", ".quantity", ".unit_code"):
+        row.locations[f"lines[0]{attribute}"] = built
+    if net is not None:
+        for attribute in (".net_price", ".net_amount"):
+            row.locations[f"lines[0]{attribute}"] = f"{row.where('total_net')} (single line built from the total)"
+    return line
+
+
+def _vat_breakdown(lines: list[Line], sheet: _Sheet, rows: list[int]) -> list[VatBreakdown]:
+    """One group per (category, rate) in order of appearance: taxable = Σ line net, tax = taxable × rate, half-up."""
+    groups: dict[tuple[str | None, Decimal | None], list[tuple[Line, int]]] = {}
+    for line, row in zip(lines, rows):
+        groups.setdefault((line.vat_category, line.vat_rate), []).append((line, row))
+    return [_breakdown_group(category, rate, members, sheet) for (category, rate), members in groups.items()]
+
+
+def _breakdown_group(category: str | None, rate: Decimal | None, members: list[tuple[Line, int]],
+                     sheet: _Sheet) -> VatBreakdown:
+    taxable = _sum(line.net_amount for line, _ in members)
+    group = VatBreakdown(category=category, rate=rate, taxable_amount=taxable)
+    if taxable is not None and rate is not None:
+        group.tax_amount = _cents(taxable, rate, 100)
+    elif taxable is not None and category == "O":
+        group.tax_amount = Decimal("0.00")
+    for _, row in members:
+        group.exemption_reason = group.exemption_reason or _cell(sheet, sheet.rows[row], "vat_exemption_reason") or None
+        group.exemption_code = group.exemption_code or _cell(sheet, sheet.rows[row], "vat_exemption_code") or None
+    return group
+
+
+def _read_given_totals(invoice: Invoice, row: _RowReader) -> set[str]:
+    """Read the totals the file gives, unchanged; return the paths given (readable or not)."""
+    given = set()
+    for column, path in TOTAL_COLUMNS:
+        if row.has(column):
+            given.add(path)
+            setattr(invoice.totals, path.removeprefix("totals."), row.read(column, path, AMOUNT))
+    return given
+
+
+def _complete_totals(invoice: Invoice, given: set[str], computed_where: str) -> None:
+    """Compute the totals the file does not give; never touch those it gives, right or wrong."""
+    totals = invoice.totals
+    totals.line_net = _sum(line.net_amount for line in invoice.lines)
+    _locate_computed(invoice, "totals.line_net", totals.line_net, computed_where)
+    if "totals.tax_exclusive" not in given:
+        totals.tax_exclusive = totals.line_net
+        _locate_computed(invoice, "totals.tax_exclusive", totals.tax_exclusive, computed_where)
+    if "totals.tax" not in given:
+        totals.tax = _sum(group.tax_amount for group in invoice.vat_breakdown)
+        _locate_computed(invoice, "totals.tax", totals.tax, computed_where)
+    if "totals.tax_inclusive" not in given:
+        totals.tax_inclusive = _sum((totals.tax_exclusive, totals.tax))
+        _locate_computed(invoice, "totals.tax_inclusive", totals.tax_inclusive, computed_where)
+    if "totals.payable" not in given:
+        totals.payable = _payable(totals.tax_inclusive, totals.prepaid, "totals.prepaid" in given)
+        _locate_computed(invoice, "totals.payable", totals.payable, computed_where)
+    if invoice.vat_breakdown:
+        _locate_computed(invoice, "vat_breakdown", True, computed_where)
+
+
+def _payable(tax_inclusive: Decimal | None, prepaid: Decimal | None, prepaid_given: bool) -> Decimal | None:
+    """Total with VAT less the prepaid amount; unknown when either is unknown."""
+    if tax_inclusive is None or (prepaid_given and prepaid is None):
+        return None
+    with localcontext(_WIDE):
+        return tax_inclusive - (prepaid or 0)
+
+
+def _locate_computed(invoice: Invoice, path: str, value: object, where: str) -> None:
+    if value is not None:
+        invoice.locations[path] = where
+
+
+def _computed_where(sheet: _Sheet, rows: list[int]) -> str:
+    return f"{_rows_label([sheet.row_number(row) for row in rows])} (computed from the lines)"
+
+
+def _rows_label(numbers: list[int]) -> str:
+    """`row 2`, `rows 2-4`, `rows 2-3, 7`."""
+    spans: list[list[int]] = []
+    for number in numbers:
+        if spans and number == spans[-1][1] + 1:
+            spans[-1][1] = number
+        else:
+            spans.append([number, number])
+    text = ", ".join(str(a) if a == b else f"{a}-{b}" for a, b in spans)
+    return f"row {text}" if len(numbers) == 1 else f"rows {text}"
+
+
+_CENT = Decimal("0.01")
+_WIDE = Context(prec=80, rounding=ROUND_HALF_UP)
+
+
+def _cents(first: Decimal, second: Decimal = Decimal(1), divisor: int = 1) -> Decimal:
+    """first × second / divisor, rounded half-up to the cent, computed exactly (wide precision)."""
+    with localcontext(_WIDE):
+        return (first * second / divisor).quantize(_CENT)
+
+
+def _sum(values: Iterator[Decimal | None] | tuple[Decimal | None, ...]) -> Decimal | None:
+    """The sum, or None when any term is missing (a total of unknown terms is unknown)."""
+    total = Decimal(0)
+    with localcontext(_WIDE):
+        for value in values:
+            if value is None:
+                return None
+            total += value
+    return total
+
+
+def _missing_number_finding(row: _RowReader) -> Finding:
+    return Finding(
+        rule="CSV-NUMBER",
+        severity=Severity.FATAL,
+        message_en=f"Row {row.row} has no invoice number: it is read as an invoice of its own and rejected.",
+        message_fr=f"La ligne {row.row} n'a pas de numéro de facture : elle est lue comme une facture à part "
+                   f"et rejetée.",
+        hint=_BILINGUAL.join((
+            "Fill the invoice number on every row of the invoice",
+            "Renseigner le numéro de facture sur chaque ligne de la facture",
+        )),
+        bt="BT-1",
+        field="number",
+        location=row.where("invoice_number"),
+        value="",
+    )
+
+
+def _serialise(sheet: _Sheet, rows: list[int]) -> bytes:
+    """The header and the invoice's rows as UTF-8 CSV text: the invoice's own bytes, for its own sha256."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=sheet.delimiter, lineterminator="\n")
+    writer.writerow(sheet.header)
+    writer.writerows(sheet.rows[row] for row in rows)
+    return buffer.getvalue().encode("utf-8")
+

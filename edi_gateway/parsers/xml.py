@@ -1,0 +1,135 @@
+"""Safe XML parsing and a small reader that fills the model and records where each value came from."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+from lxml import etree
+
+from ..errors import MalformedContent
+from ..model import Finding, Identifier, Severity
+
+# No DTD, no entities, no network: an invoice never needs them, and XXE / entity expansion use them.
+_SAFE_PARSER = etree.XMLParser(
+    resolve_entities=False, no_network=True, load_dtd=False, dtd_validation=False, huge_tree=False
+)
+_DECIMAL_TEXT = re.compile(r"^\s*[+-]?(\d+(\.\d*)?|\.\d+)\s*$")
+MAX_DECIMALS = 6  # more than the platform ever accepts (amounts 2, quantities 4, prices 6)
+
+
+def parse_xml(data: bytes) -> etree._ElementTree:
+    """Parse bytes into a tree, refusing DOCTYPE declarations. Raises MalformedContent with the parser's reason."""
+    try:
+        root = etree.fromstring(data, _SAFE_PARSER)
+    except etree.XMLSyntaxError as exc:
+        raise MalformedContent(
+            f"Not well-formed XML: {exc}", f"XML mal formé : {exc}", code="IRR_SYNTAX"
+        ) from None
+    tree = root.getroottree()
+    if tree.docinfo.doctype:
+        raise MalformedContent(
+            "XML with a DOCTYPE declaration is refused (entities are not allowed in invoices)",
+            "XML avec une déclaration DOCTYPE refusé (les entités sont interdites dans une facture)",
+        )
+    return tree
+
+
+class XmlReader:
+    """Reads values under an element into model types, recording each value's location in `locations`.
+
+    `base` is the XPath of the element the reader starts from (e.g. ``/Invoice/cac:InvoiceLine[2]``); relative
+    paths given to the methods use the prefixes of `ns`. A value that is present but cannot be read (an amount
+    ``12,5``, a date ``2024-02-31``) is left None and reported as an XML-VALUE finding on that field.
+    """
+
+    __slots__ = ("ns", "locations", "findings", "base", "el", "prefix")
+
+    def __init__(self, el, ns: dict[str, str], locations: dict[str, str], findings: list[Finding],
+                 base: str, prefix: str = ""):
+        self.el = el
+        self.ns = ns
+        self.locations = locations
+        self.findings = findings
+        self.base = base
+        self.prefix = prefix  # field-path prefix, e.g. "lines[1]."
+
+    def child(self, el, base: str, prefix: str) -> "XmlReader":
+        return XmlReader(el, self.ns, self.locations, self.findings, base, prefix)
+
+    def all(self, path: str) -> list:
+        return self.el.findall(path, self.ns)
+
+    def node(self, path: str):
+        return self.el.find(path, self.ns)
+
+    def located(self, path: str, field: str):
+        """The element at `path`, its location recorded under `field`; None when absent or empty."""
+        found = self.el.find(path, self.ns)
+        if found is None or found.text is None or not found.text.strip():
+            return None
+        self.locations[self.prefix + field] = f"{self.base}/{path} (line {found.sourceline})"
+        return found
+
+    def text(self, path: str, field: str) -> str | None:
+        found = self.located(path, field)
+        return found.text.strip() if found is not None else None
+
+    def texts(self, path: str) -> list[str]:
+        return [e.text.strip() for e in self.el.findall(path, self.ns) if e.text and e.text.strip()]
+
+    def identifier(self, path: str, field: str, scheme_attr: str = "schemeID") -> Identifier | None:
+        found = self.located(path, field)
+        if found is None:
+            return None
+        return Identifier(found.text.strip(), found.get(scheme_attr))
+
+    def identifiers(self, path: str, field: str, start: int = 0) -> list[Identifier]:
+        """Every identifier at `path`, recorded as ``field[start]``, ``field[start + 1]``..."""
+        found = []
+        for position, el in enumerate(self.el.findall(path, self.ns)):
+            if el.text and el.text.strip():
+                index = start + len(found)
+                self.locations[f"{self.prefix}{field}[{index}]"] = (
+                    f"{self.base}/{path}[{position + 1}] (line {el.sourceline})")
+                found.append(Identifier(el.text.strip(), el.get("schemeID")))
+        return found
+
+    def amount(self, path: str, field: str) -> Decimal | None:
+        found = self.located(path, field)
+        return None if found is None else self.decimal_of(found.text, field)
+
+    def decimal_of(self, text: str, field: str) -> Decimal | None:
+        if _DECIMAL_TEXT.match(text):
+            value = Decimal(text.strip())
+            if -value.as_tuple().exponent <= MAX_DECIMALS:
+                return value
+        self._unreadable(field, text, "a decimal number", "un nombre décimal", "Write numbers as 1234.56")
+        return None
+
+    def date(self, path: str, field: str, compact: bool = False) -> date | None:
+        """An ISO date (UBL ``2024-01-31``) or, with `compact`, a CII format-102 date (``20240131``)."""
+        found = self.located(path, field)
+        if found is None:
+            return None
+        text = found.text.strip()
+        try:
+            if compact:
+                if len(text) != 8 or not text.isdigit():
+                    raise ValueError
+                return date(int(text[:4]), int(text[4:6]), int(text[6:]))
+            return date.fromisoformat(text)
+        except ValueError:
+            expected = "YYYYMMDD" if compact else "YYYY-MM-DD"
+            self._unreadable(field, text, f"a date ({expected})", f"une date ({expected})", f"Write dates as {expected}")
+            return None
+
+    def _unreadable(self, field: str, text: str, what_en: str, what_fr: str, hint: str) -> None:
+        path = self.prefix + field
+        self.findings.append(Finding(
+            rule="XML-VALUE", severity=Severity.FATAL,
+            message_en=f"The value of {path} cannot be read as {what_en}",
+            message_fr=f"La valeur de {path} n'est pas lisible comme {what_fr}",
+            hint=hint, field=path, location=self.locations.get(path), value=text[:200],
+        ))

@@ -1,0 +1,42 @@
+"""Duplicate invoice numbers: an invoice number is unique per supplier and per year of issue.
+
+The key is (supplier identifier, BT-1, year of BT-2), as on the platform. Only accepted invoices count: a rejected
+invoice may be deposited again once corrected. Inside a lot, the first accepted occurrence wins. The ledger's
+unique constraint backs the second rule when two processes race.
+"""
+
+from __future__ import annotations
+
+from ...model import Invoice
+from ..engine import CheckContext, Violation, rule
+
+GROUP = "Duplicates"
+
+
+def duplicate_key(invoice: Invoice) -> tuple[str, str, int] | None:
+    """(supplier, number, year), or None when one of them is missing (other rules report that)."""
+    supplier, number, year = invoice.supplier_key, invoice.number, invoice.issue_year
+    if not supplier or not number or year is None:
+        return None
+    return supplier, number.strip(), year
+
+
+@rule("FR-DUP-01", group=GROUP, bt=("BT-1", "BT-2", "BT-29"), reason_code="DOUBLON",
+      en="Invoice number {value} appears twice in this lot for the same supplier and year (first: {first})",
+      fr="Le numéro de facture {value} figure deux fois dans ce lot pour le même fournisseur et la même année "
+         "(première occurrence : {first})",
+      hint="Give each invoice its own number, or remove the duplicate from the lot")
+def duplicate_in_lot(invoice: Invoice, context: CheckContext):
+    key = duplicate_key(invoice)
+    if key is not None and key in context.accepted_in_lot:
+        yield Violation("number", invoice.number, {"first": context.accepted_in_lot[key]})
+
+
+@rule("FR-DUP-02", group=GROUP, bt=("BT-1", "BT-2", "BT-29"), reason_code="DOUBLON",
+      en="Invoice number {value} was already deposited and accepted for this supplier in {year}",
+      fr="Le numéro de facture {value} a déjà été déposé et accepté pour ce fournisseur en {year}",
+      hint="Do not deposit an invoice twice; a corrected invoice needs a new number (or a credit note)")
+def duplicate_in_ledger(invoice: Invoice, context: CheckContext):
+    key = duplicate_key(invoice)
+    if key is not None and key not in context.accepted_in_lot and context.is_already_accepted(*key):
+        yield Violation("number", invoice.number, {"year": key[2]})
