@@ -428,19 +428,22 @@ MAX_INTEGER_DIGITS = 15
 
 def _parse_decimal(text: str) -> Decimal:
     """1234.56, 1234,56, 1 234,56 (space or no-break space), 1.234,56 or 1,234.56; never a float."""
-    compact = text.replace("\u00a0", " ").replace("\u202f", " ")
-    for grouped, separator in ((_SPACE_GROUPED, " "), (_DOT_GROUPED, "."), (_COMMA_GROUPED, ",")):
-        if grouped.fullmatch(compact):
-            compact = compact.replace(separator, "")
-            break
-    if not _PLAIN_NUMBER.fullmatch(compact):
-        raise ValueError(text)
+    compact = text if _PLAIN_NUMBER.fullmatch(text) else _ungroup(text)
     integer, _, decimals = compact.lstrip("+-").replace(",", ".").partition(".")
     if len(decimals) > MAX_DECIMALS:
         raise _BadValue(f"more than {MAX_DECIMALS} decimals", f"plus de {MAX_DECIMALS} décimales")
     if len(integer.lstrip("0")) > MAX_INTEGER_DIGITS:
         raise _BadValue(f"more than {MAX_INTEGER_DIGITS} digits", f"plus de {MAX_INTEGER_DIGITS} chiffres")
     return Decimal(compact.replace(",", "."))
+
+
+def _ungroup(text: str) -> str:
+    """A number without its thousands separators, or ValueError when it is no number at all."""
+    compact = text.replace("\u00a0", " ").replace("\u202f", " ")
+    for grouped, separator in ((_SPACE_GROUPED, " "), (_DOT_GROUPED, "."), (_COMMA_GROUPED, ",")):
+        if grouped.fullmatch(compact):
+            return compact.replace(separator, "")
+    raise ValueError(text)
 
 
 def _parse_rate(text: str) -> Decimal:
