@@ -17,7 +17,8 @@ import dataclasses
 import hashlib
 import logging
 import secrets
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from itertools import islice
 from pathlib import Path
 
 from .config import Settings
@@ -33,6 +34,7 @@ from .validators import CheckContext, check_schema, run_rules
 from .validators.rules.duplicates import duplicate_key
 
 log = logging.getLogger(__name__)
+CHUNK_SIZE = 500  # invoices checked between two bulk look-ups in the ledger
 
 
 @dataclasses.dataclass(slots=True)
@@ -69,10 +71,15 @@ def check_document(document: ParsedDocument, context: CheckContext, policy: Poli
     return Verdict(document.origin, decision, findings, invoice, document.sha256)
 
 
-def check_documents(documents: Iterable[ParsedDocument], context: CheckContext, policy: Policy
-                    ) -> Iterator[Verdict]:
-    for document in documents:
-        yield check_document(document, context, policy)
+def check_documents(documents: Iterable[ParsedDocument], context: CheckContext, policy: Policy,
+                    accepted_keys: Callable[[list], set] | None = None) -> Iterator[Verdict]:
+    """Check documents a chunk at a time; `accepted_keys` (the ledger's bulk lookup) feeds the duplicate rule."""
+    for chunk in batched(documents, CHUNK_SIZE):
+        if accepted_keys is not None:
+            keys = [duplicate_key(d.invoice) for d in chunk if d.invoice is not None]
+            context.accepted_in_ledger = accepted_keys([k for k in keys if k is not None])
+        for document in chunk:
+            yield check_document(document, context, policy)
 
 
 def flow_format(verdicts: list[Verdict], data: bytes) -> str | None:
@@ -81,6 +88,13 @@ def flow_format(verdicts: list[Verdict], data: bytes) -> str | None:
         return DocumentFormat.ZIP.value
     formats = {v.invoice.format.value for v in verdicts if v.invoice is not None}
     return formats.pop() if len(formats) == 1 else None
+
+
+def batched(items: Iterable, size: int) -> Iterator[list]:
+    """Lists of `size` items (the last one shorter); itertools.batched once Python 3.12 is the floor."""
+    iterator = iter(items)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
 
 
 # -- batches ----------------------------------------------------------------------------------------------------
@@ -136,10 +150,10 @@ class Gateway:
     def _decide(self, batch: BatchRow, data: bytes) -> None:
         origin = Origin(batch_id=batch.id, file_name=batch.file_name)
         for attempt in (1, 2):
-            context = CheckContext(is_already_accepted=self.ledger.is_already_accepted)
+            context = CheckContext()
             try:
                 verdicts = list(check_documents(read_flow(data, origin, self.settings.limits), context,
-                                                self.settings.policy))
+                                                self.settings.policy, self.ledger.accepted_keys))
             except UnreadableFlow as exc:
                 self.ledger.mark_irrecevable(batch.id, exc.code, exc.message_en, exc.message_fr)
                 return

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import create_engine, event, select, update
+from sqlalchemy import create_engine, event, select, tuple_, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
@@ -19,6 +19,7 @@ from ..model import Decision, Verdict
 from .models import BatchRow, FindingRow, InvoiceRow, StatusEventRow
 
 CLAIMED, DECIDED, DONE = "CLAIMED", "DECIDED", "DONE"
+_KEYS_PER_QUERY = 300  # 3 bound parameters each: well under SQLite's and PostgreSQL's limits
 DEPOSITED, REJECTED = ("200", "Déposée"), ("213", "Rejetée")
 
 
@@ -109,11 +110,18 @@ class Ledger:
             session.execute(update(BatchRow).where(BatchRow.id == batch_id).values(**values))
 
     # -- invoices ------------------------------------------------------------------------------------------
-    def is_already_accepted(self, supplier: str, number: str, year: int) -> bool:
+    def accepted_keys(self, keys: Iterable[tuple[str, str, int]]) -> set[tuple[str, str, int]]:
+        """Those of the (supplier, number, year) keys that the ledger already has as accepted invoices."""
+        wanted = list(set(keys))
+        found: set[tuple[str, str, int]] = set()
         with self.session() as session:
-            return session.scalar(select(InvoiceRow.id).where(
-                InvoiceRow.supplier_id == supplier, InvoiceRow.number == number,
-                InvoiceRow.issue_year == year, InvoiceRow.decision == Decision.ACCEPTED.value).limit(1)) is not None
+            for start in range(0, len(wanted), _KEYS_PER_QUERY):
+                chunk = wanted[start:start + _KEYS_PER_QUERY]
+                rows = session.execute(select(InvoiceRow.supplier_id, InvoiceRow.number, InvoiceRow.issue_year).where(
+                    tuple_(InvoiceRow.supplier_id, InvoiceRow.number, InvoiceRow.issue_year).in_(chunk),
+                    InvoiceRow.decision == Decision.ACCEPTED.value))
+                found.update((supplier, number, year) for supplier, number, year in rows)
+        return found
 
     def record_decisions(self, batch_id: str, verdicts: Iterable[Verdict], document_format: str | None) -> BatchRow:
         """Write every invoice, finding and status event of a batch and move it to DECIDED, in one transaction.

@@ -38,6 +38,7 @@ __all__ = ["COLUMNS", "parse_csv"]
 
 EN16931_PROFILE = "urn:cen.eu:en16931:2017"
 CREDIT_TRANSFER = "30"  # UNTDID 4461 payment means code implied by an IBAN
+UNTAXED_CATEGORIES = frozenset({"E", "AE", "K", "G", "O"})  # VAT categories whose tax is 0 whatever the rate
 
 
 class Column(NamedTuple):
@@ -224,7 +225,7 @@ def _read_sheet(data: bytes) -> _Sheet:
     if not text.strip():
         raise EmptyFile("The file holds no text.", "Le fichier ne contient aucun texte.")
     delimiter = _sniff_delimiter(text.splitlines()[0])
-    records = _tokenise(text, delimiter)
+    records = _tokenise(text, delimiter, blank_lines)
     header = records[0]
     columns = _match_columns(header)
     _require_columns(columns, header)
@@ -275,7 +276,7 @@ def _sniff_delimiter(header_line: str) -> str:
     return delimiter
 
 
-def _tokenise(text: str, delimiter: str) -> list[list[str]]:
+def _tokenise(text: str, delimiter: str, blank_lines: int) -> list[list[str]]:
     """Every record as a list of strings, blank records kept so that row numbers match a spreadsheet's."""
     try:
         frame = pd.read_csv(
@@ -285,20 +286,20 @@ def _tokenise(text: str, delimiter: str) -> list[list[str]]:
     except pd.errors.ParserError as exc:
         if "Expected" not in str(exc):
             raise _syntax_error(exc) from None
-        return _tokenise_ragged(text, delimiter)
+        return _tokenise_ragged(text, delimiter, blank_lines)
     except (ValueError, UnicodeError, OverflowError) as exc:
         raise _syntax_error(exc) from None
     return frame.fillna("").values.tolist()
 
 
-def _tokenise_ragged(text: str, delimiter: str) -> list[list[str]]:
+def _tokenise_ragged(text: str, delimiter: str, blank_lines: int) -> list[list[str]]:
     """Slow path for rows longer than the header: empty extra cells are dropped, filled ones are an error."""
     try:
         records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
     except csv.Error as exc:
         raise _syntax_error(exc) from None
     width = len(records[0])
-    for number, record in enumerate(records, start=1):
+    for number, record in enumerate(records, start=blank_lines + 1):
         if any(cell.strip() for cell in record[width:]):
             raise MalformedContent(
                 f"Row {number} has {len(record)} cells but the header has {width}: quote any value holding the "
@@ -541,7 +542,8 @@ def _value_finding(kind: _Kind, error: ValueError, *, field: str, bt: str, locat
     return Finding(
         rule="CSV-VALUE",
         severity=Severity.FATAL,
-        message_en=f"{location[:1].upper()}{location[1:]}: the value '{shown}' could not be read as {kind.what_en}{reason_en}.",
+        message_en=f"{location[:1].upper()}{location[1:]}: the value '{shown}' could not be read as "
+                   f"{kind.what_en}{reason_en}.",
         message_fr=f"{_french_location(location)} : la valeur « {shown} » n'a pas pu être lue comme "
                    f"{kind.what_fr}{reason_fr}.",
         hint=kind.hint,
@@ -747,12 +749,17 @@ def _breakdown_group(category: str | None, rate: Decimal | None, members: list[t
     group = VatBreakdown(category=category, rate=rate, taxable_amount=taxable)
     if taxable is not None and rate is not None:
         group.tax_amount = _cents(taxable, rate, 100)
-    elif taxable is not None and category == "O":
+    elif taxable is not None and category in UNTAXED_CATEGORIES:
         group.tax_amount = Decimal("0.00")
-    for _, row in members:
-        group.exemption_reason = group.exemption_reason or _cell(sheet, sheet.rows[row], "vat_exemption_reason") or None
-        group.exemption_code = group.exemption_code or _cell(sheet, sheet.rows[row], "vat_exemption_code") or None
+    rows = [row for _, row in members]
+    group.exemption_reason = _first_cell(sheet, rows, "vat_exemption_reason")
+    group.exemption_code = _first_cell(sheet, rows, "vat_exemption_code")
     return group
+
+
+def _first_cell(sheet: _Sheet, rows: list[int], column: str) -> str | None:
+    """The first non-empty cell of `column` among `rows`."""
+    return next((text for row in rows if (text := _cell(sheet, sheet.rows[row], column))), None)
 
 
 def _read_given_totals(invoice: Invoice, row: _RowReader) -> set[str]:
@@ -783,7 +790,7 @@ def _complete_totals(invoice: Invoice, given: set[str], computed_where: str) -> 
         totals.payable = _payable(totals.tax_inclusive, totals.prepaid, "totals.prepaid" in given)
         _locate_computed(invoice, "totals.payable", totals.payable, computed_where)
     if invoice.vat_breakdown:
-        _locate_computed(invoice, "vat_breakdown", True, computed_where)
+        invoice.locations["vat_breakdown"] = computed_where
 
 
 def _payable(tax_inclusive: Decimal | None, prepaid: Decimal | None, prepaid_given: bool) -> Decimal | None:

@@ -15,6 +15,18 @@ from ..model import Finding, Identifier, Severity
 _SAFE_PARSER = etree.XMLParser(
     resolve_entities=False, no_network=True, load_dtd=False, dtd_validation=False, huge_tree=False
 )
+_COMPILED: dict[tuple[str, str], etree.XPath] = {}
+
+
+def _xpath(path: str, ns: dict[str, str]) -> etree.XPath:
+    """A compiled XPath for `path`, memoised per process: about twice as fast as find() with prefixes."""
+    key = (path, ns.get("cbc") or ns.get("ram", ""))
+    compiled = _COMPILED.get(key)
+    if compiled is None:
+        compiled = _COMPILED[key] = etree.XPath(path, namespaces=ns)
+    return compiled
+
+
 _DECIMAL_TEXT = re.compile(r"^\s*[+-]?(\d+(\.\d*)?|\.\d+)\s*$")
 MAX_DECIMALS = 6  # more than the platform ever accepts (amounts 2, quantities 4, prices 6)
 
@@ -59,15 +71,19 @@ class XmlReader:
         return XmlReader(el, self.ns, self.locations, self.findings, base, prefix)
 
     def all(self, path: str) -> list:
-        return self.el.findall(path, self.ns)
+        return _xpath(path, self.ns)(self.el)
 
     def node(self, path: str):
-        return self.el.find(path, self.ns)
+        found = _xpath(path, self.ns)(self.el)
+        return found[0] if found else None
 
     def located(self, path: str, field: str):
         """The element at `path`, its location recorded under `field`; None when absent or empty."""
-        found = self.el.find(path, self.ns)
-        if found is None or found.text is None or not found.text.strip():
+        matches = _xpath(path, self.ns)(self.el)
+        if not matches:
+            return None
+        found = matches[0]
+        if found.text is None or not found.text.strip():
             return None
         self.locations[self.prefix + field] = f"{self.base}/{path} (line {found.sourceline})"
         return found
@@ -77,7 +93,7 @@ class XmlReader:
         return found.text.strip() if found is not None else None
 
     def texts(self, path: str) -> list[str]:
-        return [e.text.strip() for e in self.el.findall(path, self.ns) if e.text and e.text.strip()]
+        return [e.text.strip() for e in self.all(path) if e.text and e.text.strip()]
 
     def identifier(self, path: str, field: str, scheme_attr: str = "schemeID") -> Identifier | None:
         found = self.located(path, field)
@@ -88,7 +104,7 @@ class XmlReader:
     def identifiers(self, path: str, field: str, start: int = 0) -> list[Identifier]:
         """Every identifier at `path`, recorded as ``field[start]``, ``field[start + 1]``..."""
         found = []
-        for position, el in enumerate(self.el.findall(path, self.ns)):
+        for position, el in enumerate(self.all(path)):
             if el.text and el.text.strip():
                 index = start + len(found)
                 self.locations[f"{self.prefix}{field}[{index}]"] = (

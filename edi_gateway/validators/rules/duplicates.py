@@ -38,5 +38,5 @@ def duplicate_in_lot(invoice: Invoice, context: CheckContext):
       hint="Do not deposit an invoice twice; a corrected invoice needs a new number (or a credit note)")
 def duplicate_in_ledger(invoice: Invoice, context: CheckContext):
     key = duplicate_key(invoice)
-    if key is not None and key not in context.accepted_in_lot and context.is_already_accepted(*key):
+    if key is not None and key not in context.accepted_in_lot and key in context.accepted_in_ledger:
         yield Violation("number", invoice.number, {"year": key[2]})
