@@ -238,3 +238,27 @@ def test_the_policy_may_downgrade_a_rule_to_a_warning(gateway_dirs, tmp_path):
     assert result.accepted == 1
     [accepted] = _report({"outbox": tmp_path / "outbox"}, result, "acceptance")["invoices"]
     assert [(w["rule"], w["severity"]) for w in accepted["warnings"]] == [("BR-CO-15", "warning")]
+
+
+def test_the_sample_configuration_is_valid():
+    from .conftest import SAMPLES
+
+    settings = load_settings(SAMPLES / "gateway.toml")
+    assert settings.depositor == "cabinet-martin" and settings.limits.zip_max_depth == 2
+
+
+@pytest.mark.parametrize("text, message", [
+    ("[gatway]\n", "unknown section"),
+    ("[gateway]\ninbx = 'x'\n", "unknown key"),
+    ("[rules]\n'BR-99' = 'warning'\n", "unknown rule 'BR-99'"),
+    ("[rules]\n'BR-02' = 'maybe'\n", "expected one of"),
+    ("[limits]\nzip_max_members = -1\n", "positive"),
+    ("[gateway\n", "not valid TOML"),
+])
+def test_configuration_errors_say_what_is_wrong(tmp_path, text, message):
+    from edi_gateway.errors import ConfigError
+
+    config = tmp_path / "bad.toml"
+    config.write_text(text)
+    with pytest.raises(ConfigError, match=message):
+        load_settings(config)
