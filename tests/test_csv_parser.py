@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -16,7 +17,9 @@ from edi_gateway.model import DocumentFormat, Identifier, Origin, Severity
 from edi_gateway.parsers.base import ParsedDocument
 from edi_gateway.parsers.csv import COLUMNS, normalise_header, parse_csv
 
-SAMPLES = Path(__file__).resolve().parent.parent / "samples"
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLES = ROOT / "samples"
+FORMAT_GUIDE = ROOT / "docs" / "csv-format.md"
 ORIGIN = Origin(batch_id="B-1", file_name="depot.csv")
 
 LINE_HEADER = "numero_facture;date_facture;siret_fournisseur;nom_fournisseur;siret_destinataire;designation;" \
@@ -144,7 +147,8 @@ def test_lefevre_invoice_layout_gets_one_line_with_the_net_total(lefevre):
     [line] = invoice.lines
     assert (line.quantity, line.net_price, line.net_amount) == (Decimal("1"), Decimal("1836.40"), Decimal("1836.40"))
     assert (line.vat_category, line.vat_rate) == ("S", Decimal("20"))
-    assert [(g.taxable_amount, g.tax_amount) for g in invoice.vat_breakdown] == [(Decimal("1836.40"), Decimal("367.28"))]
+    breakdown = [(g.taxable_amount, g.tax_amount) for g in invoice.vat_breakdown]
+    assert breakdown == [(Decimal("1836.40"), Decimal("367.28"))]
     assert invoice.locations["lines[0].net_amount"].startswith("row 3, column total_net")
 
 
@@ -161,7 +165,8 @@ def test_lefevre_wrong_total_is_kept_as_sent(lefevre):
 # Encodings, delimiters, numbers and dates
 # --------------------------------------------------------------------------------------------------------------
 
-SIMPLE = ("numéro de facture{d}SIRET fournisseur{d}désignation{d}quantité{d}prix unitaire HT{d}taux TVA{d}date d'émission\n"
+SIMPLE = ("numéro de facture{d}SIRET fournisseur{d}désignation{d}quantité{d}prix unitaire HT{d}taux TVA{d}"
+          "date d'émission\n"
           "F-1{d}32456789000011{d}Câble réseau{d}3{d}\"1 234,56\"{d}20{d}31/01/2026\n")
 
 
@@ -226,6 +231,23 @@ def test_no_alias_names_two_columns():
             assert owners.setdefault(key, canonical) == canonical, f"{alias!r} names {owners[key]} and {canonical}"
 
 
+def test_format_guide_lists_every_column():
+    guide = FORMAT_GUIDE.read_text(encoding="utf-8")
+    assert [name for name in COLUMNS if f"| `{name}` |" not in guide] == []
+
+
+def test_format_guide_examples_parse_and_are_consistent():
+    examples = re.findall(r"```csv\n(.*?)```", FORMAT_GUIDE.read_text(encoding="utf-8"), re.S)
+    assert len(examples) == 2
+    for example in examples:
+        for doc in parse(example):
+            totals = doc.invoice.totals
+            assert doc.findings == []
+            assert totals.tax_exclusive == totals.line_net
+            assert totals.tax == sum(group.tax_amount for group in doc.invoice.vat_breakdown)
+            assert totals.tax_inclusive == totals.tax_exclusive + totals.tax
+
+
 # --------------------------------------------------------------------------------------------------------------
 # Grouping and layouts
 # --------------------------------------------------------------------------------------------------------------
@@ -273,6 +295,23 @@ def test_invoice_layout_computes_missing_totals_and_subtracts_prepaid():
 def test_invoice_layout_rows_are_never_merged():
     text = "invoice_number,supplier_siret,total_net,vat_rate\nT-1,44012378400033,1,20\nT-1,44012378400033,2,20\n"
     assert [d.invoice.totals.tax_exclusive for d in parse(text)] == [Decimal("1"), Decimal("2")]
+
+
+def test_reverse_charge_group_has_zero_tax_and_keeps_its_exemption_reason():
+    text = ("numero_facture;siret_fournisseur;total_ht;categorie_tva;taux_tva;motif_exoneration\n"
+            "T-2;32456789000011;5000,00;AE;;Autoliquidation (article 283-2 nonies du CGI)\n")
+    [doc] = parse(text)
+    [group] = doc.invoice.vat_breakdown
+    assert (group.category, group.rate, group.taxable_amount, group.tax_amount) == (
+        "AE", None, Decimal("5000.00"), Decimal("0.00"))
+    assert group.exemption_reason == "Autoliquidation (article 283-2 nonies du CGI)"
+    assert doc.invoice.totals.payable == Decimal("5000.00")
+
+
+def test_utf16_tab_separated_export_is_read():
+    data = ("\ufeffnuméro de facture\tSIRET fournisseur\ttotal HT\ttaux TVA\nU-1\t32456789000011\t10,00\t20\n")
+    [doc] = parse(data.encode("utf-16-le"))
+    assert (doc.invoice.number, doc.invoice.totals.tax_inclusive) == ("U-1", Decimal("12.00"))
 
 
 def test_inconsistent_file_totals_are_not_fixed():
@@ -393,6 +432,13 @@ def test_missing_invoice_number_column_names_the_accepted_headers():
     assert "invoice_number" in error.message_en and "numero_facture" in error.message_en
     assert "Colonne CSV obligatoire absente" in error.message_fr
     assert "siret_fournisseur" not in error.message_en.split("Columns found")[0]
+
+
+def test_row_longer_than_the_header_is_named_in_the_error():
+    with pytest.raises(MalformedContent) as caught:
+        parse("\nnumero_facture,siret_fournisseur,total_ht\nF-1,32456789000011,10\nF-2,32456789000011,10,50\n")
+    assert caught.value.message_en.startswith("Row 4 has 4 cells but the header has 3")
+    assert caught.value.message_fr.startswith("La ligne 4 a 4 cellules")
 
 
 def test_missing_supplier_column_is_malformed():

@@ -34,7 +34,7 @@ from ..model import (
 )
 from .base import ParsedDocument
 
-__all__ = ["COLUMNS", "parse_csv"]
+__all__ = ["COLUMNS", "normalise_header", "parse_csv"]
 
 EN16931_PROFILE = "urn:cen.eu:en16931:2017"
 CREDIT_TRANSFER = "30"  # UNTDID 4461 payment means code implied by an IBAN
