@@ -46,7 +46,7 @@ def _read_single(container: Container, data: bytes, origin: Origin) -> Iterator[
     elif container is Container.PDF:
         _name, xml = extract_invoice_xml(data)
         document = read_xml_invoice(xml, origin, raw=data)
-        document.format = DocumentFormat.FACTURX_PDF
+        document.format = document.invoice.format = DocumentFormat.FACTURX_PDF
         yield document
     else:
         yield from parse_csv(data, origin)

@@ -18,8 +18,8 @@ _HALF = Decimal("0.5")
 
 
 def round2(value: Decimal) -> Decimal:
-    """XPath 2 `round(value * 100) div 100`."""
-    return (value * _HUNDRED + _HALF).to_integral_value(rounding=ROUND_FLOOR) / _HUNDRED
+    """XPath 2 `round(value * 100) div 100`, as an amount with two decimals."""
+    return (value * _HUNDRED + _HALF).to_integral_value(rounding=ROUND_FLOOR).scaleb(-2)
 
 
 def _zero_if_none(value: Decimal | None) -> Decimal:

@@ -1,0 +1,315 @@
+"""The demo samples (samples/), through the real `edi-gateway` command run as a subprocess.
+
+One table, EXPECTED, says what the gateway must decide for every file `make demo` copies into the inbox
+(samples/*.xml, *.pdf, *.csv, *.zip): per invoice (by number) or per lot member (by member name), the decision and
+the exact set of rule ids of its findings. A flow that cannot be read at all is "irrecevable", with its IRR_* code.
+The XML, PDF and ZIP samples come from tools/make_samples.py; the two CSV files are written by hand.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import re
+import shutil
+import sqlite3
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLES = ROOT / "samples"
+DEMO_GLOBS = ("*.xml", "*.pdf", "*.csv", "*.zip")  # the Makefile's `demo` target copies exactly these
+
+ACCEPTED, REJECTED, IRRECEVABLE = "accepted", "rejected", "irrecevable"
+LOT = "lot-mairie-belleville-2026-11.zip"
+WRONG_TOTAL = "lemoine-facture-IL-2026-0083-total-errone.xml"
+SCAN = "scan-sans-facturx.pdf"
+
+# file -> [(invoice number, or member name inside a ZIP lot, or None for an unreadable flow; decision; rule ids)]
+EXPECTED: dict[str, list[tuple[str | None, str, set[str]]]] = {
+    # valid: every invoice accepted without any finding
+    "durand-facture-BD-2026-0142.xml": [("BD-2026-0142", ACCEPTED, set())],
+    "lemoine-facture-IL-2026-0071.xml": [("IL-2026-0071", ACCEPTED, set())],
+    "lemoine-avoir-IL-2026-0077.xml": [("IL-2026-0077", ACCEPTED, set())],
+    "nettoyage-facture-NSO-2026-0121.xml": [("NSO-2026-0121", ACCEPTED, set())],
+    "nettoyage-facture-NSO-2026-0118-cii.xml": [("NSO-2026-0118", ACCEPTED, set())],
+    "martin-facturx-FBM-2026-0215.pdf": [("FBM-2026-0215", ACCEPTED, set())],
+    "cabinet-martin-lignes.csv": [
+        ("FBM-2026-0101", ACCEPTED, set()),
+        ("FBM-2026-0102", ACCEPTED, set()),
+        ("ILM-2026-0017", ACCEPTED, set()),
+    ],
+    # one typical mistake each
+    "durand-facture-BD-2026-0150-sans-date.xml": [("BD-2026-0150", REJECTED, {"XSD", "BR-03"})],
+    WRONG_TOTAL: [("IL-2026-0083", REJECTED, {"BR-CO-15"})],
+    "durand-facture-BD-2026-0147-siret-invalide-cii.xml": [("BD-2026-0147", REJECTED, {"FR-SUP-02"})],
+    SCAN: [(None, IRRECEVABLE, {"IRR_EXTRAC"})],
+    "cabinet-lefevre-factures.csv": [
+        ("BDS-2026-0031", ACCEPTED, set()),
+        ("NSO-2026-0112", ACCEPTED, set()),
+        ("NSO-2026-0113", ACCEPTED, set()),
+        ("BDS-2026-ERR-0032", REJECTED, {"BR-CO-15"}),
+    ],
+    # a lot, members in archive order
+    LOT: [
+        ("durand-facture-BD-2026-0161.xml", ACCEPTED, set()),
+        ("nettoyage-facture-NSO-2026-0130.xml", ACCEPTED, set()),
+        ("martin-facturx-FBM-2026-0220.pdf", ACCEPTED, set()),
+        ("durand-facture-BD-2026-0161-doublon.xml", REJECTED, {"FR-DUP-01"}),
+        ("bon-de-livraison-BL-2026-3310.txt", REJECTED, {"IRR_TYPE"}),
+        ("lemoine-facture-IL-2026-0094-tronquee.xml", REJECTED, {"IRR_SYNTAX"}),
+    ],
+}
+VALID = [name for name, invoices in EXPECTED.items() if all(decision == ACCEPTED for _, decision, _ in invoices)]
+ACCEPTED_TOTAL = sum(decision == ACCEPTED for invoices in EXPECTED.values() for _, decision, _ in invoices)
+
+
+def sample_files() -> list[Path]:
+    return sorted({path for pattern in DEMO_GLOBS for path in SAMPLES.glob(pattern)})
+
+
+def cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
+    return subprocess.run([sys.executable, "-m", "edi_gateway.cli", *args], cwd=cwd, env=env, capture_output=True,
+                          text=True, encoding="utf-8", timeout=600)
+
+
+def key_of(label: str, number: str | None) -> str | None:
+    """An invoice's handle in EXPECTED: the member name inside a lot, else the invoice number."""
+    if "!" in label:
+        return label.split("!", 1)[1].split("#", 1)[0]
+    return number
+
+
+def expected_flow_status(invoices) -> str:
+    decisions = {decision for _, decision, _ in invoices}
+    if decisions == {ACCEPTED}:
+        return "IN_INTEGRE"
+    return "IN_INTEGRE_PARTIEL" if ACCEPTED in decisions else "IN_REJETE"
+
+
+def test_expectations_cover_exactly_the_demo_files():
+    assert sorted(p.name for p in sample_files()) == sorted(EXPECTED)
+
+
+def test_no_sample_is_a_byte_copy_of_another():
+    digests = Counter(p.read_bytes() for p in sample_files())
+    assert max(digests.values()) == 1
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# (a) one run over every sample; (b) the same samples deposited again
+# ----------------------------------------------------------------------------------------------------------------
+class Deposit:
+    def __init__(self, base: Path):
+        self.base = base
+        self.inbox = base / "inbox"
+        self.outbox = base / "outbox"
+        self.db = base / "ledger.sqlite3"
+
+    def fill_inbox(self) -> None:
+        self.inbox.mkdir(parents=True, exist_ok=True)
+        for path in sample_files():
+            shutil.copy2(path, self.inbox / path.name)
+
+    def run(self) -> list[dict]:
+        done = cli("run", "--inbox", str(self.inbox), "--outbox", str(self.outbox), "--db", f"sqlite:///{self.db}",
+                   "--json", cwd=self.base)
+        assert done.returncode == 0, done.stderr
+        return json.loads(done.stdout)
+
+    def query(self, sql: str, *params) -> list[tuple]:
+        with sqlite3.connect(self.db) as connection:
+            return connection.execute(sql, params).fetchall()
+
+    def accepted_count(self) -> int:
+        return self.query("SELECT COUNT(*) FROM invoices WHERE decision = 'accepted'")[0][0]
+
+
+@pytest.fixture(scope="module")
+def deposit(tmp_path_factory) -> Deposit:
+    return Deposit(tmp_path_factory.mktemp("gateway"))
+
+
+@pytest.fixture(scope="module")
+def first_run(deposit: Deposit) -> dict:
+    """Run once over a copy of every sample and snapshot what the tests look at (before any second run)."""
+    deposit.fill_inbox()
+    results = deposit.run()
+    reports = {}
+    for result in results:
+        folder = Path(result["reports"])
+        reports[result["file"]] = {name: json.loads((folder / f"{name}.json").read_text(encoding="utf-8"))
+                                   for name in ("acceptance", "rejection")}
+    origins = {batch: [row[0] for row in deposit.query(
+        "SELECT origin FROM invoices WHERE batch_id = ? ORDER BY position", batch)]
+        for batch in (r["batch"] for r in results)}
+    return {
+        "results": results,
+        "reports": reports,
+        "origins": origins,
+        "files": sorted(p.relative_to(deposit.base).as_posix() for p in deposit.base.rglob("*") if p.is_file()),
+        "batches": [row[0] for row in deposit.query("SELECT file_name FROM batches")],
+        "accepted": deposit.accepted_count(),
+    }
+
+
+def decisions_from_reports(result: dict, reports: dict, origins: list[str]) -> list[tuple]:
+    """[(key, decision, rule ids)] of one flow, in the order of its invoices, as its reports tell it."""
+    acceptance, rejection = reports["acceptance"], reports["rejection"]
+    if result["reason_code"]:
+        assert not acceptance["invoices"] and not rejection["invoices"]
+        return [(None, IRRECEVABLE, {f["rule"] for f in rejection["flow_findings"]})]
+    by_origin = {}
+    for entry in acceptance["invoices"]:
+        by_origin[entry["invoice"]] = (key_of(entry["invoice"], entry["number"]), ACCEPTED,
+                                       {f["rule"] for f in entry["warnings"]})
+    for entry in rejection["invoices"]:
+        by_origin[entry["invoice"]] = (key_of(entry["invoice"], entry["number"]), REJECTED,
+                                       {f["rule"] for f in entry["findings"]})
+    assert sorted(by_origin) == sorted(origins)
+    return [by_origin[origin] for origin in origins]
+
+
+def test_run_decides_every_invoice_as_expected(first_run):
+    results = {r["file"]: r for r in first_run["results"]}
+    assert sorted(results) == sorted(EXPECTED)
+    for name, expected in EXPECTED.items():
+        result = results[name]
+        got = decisions_from_reports(result, first_run["reports"][name], first_run["origins"][result["batch"]])
+        assert got == expected, name
+        assert result["flow_status"] == expected_flow_status(expected), name
+        for report in first_run["reports"][name].values():
+            assert report["flow_status"] == result["flow_status"]
+            assert report["file"] == name
+        if expected[0][1] == IRRECEVABLE:
+            assert result["reason_code"] == sorted(expected[0][2])[0]
+            assert result["invoices"] == 0
+        else:
+            assert result["reason_code"] is None
+            assert result["accepted"] == sum(d == ACCEPTED for _, d, _ in expected), name
+            assert result["rejected"] == sum(d == REJECTED for _, d, _ in expected), name
+
+
+def test_run_files_every_sample_away(first_run, deposit):
+    files = first_run["files"]
+    assert not [f for f in files if f.startswith("inbox/")], "the inbox is empty afterwards"
+    assert not [f for f in files if f.startswith("work/")]
+    batch_of = {r["file"]: r["batch"] for r in first_run["results"]}
+
+    quarantined = [f for f in files if f.startswith("quarantine/")]
+    assert quarantined == [f"quarantine/{batch_of[SCAN]}__{SCAN}", f"quarantine/{batch_of[SCAN]}__{SCAN}.reason.txt"]
+    assert len(list((deposit.base / "quarantine").glob(f"*__{SCAN}"))) >= 1
+    reason = (deposit.base / quarantined[1]).read_text(encoding="utf-8")
+    assert "IRR_EXTRAC" in reason
+
+    archived = [f for f in files if f.startswith("archive/")]
+    for name in EXPECTED:
+        if name == SCAN:
+            continue
+        pattern = re.compile(rf"archive/\d{{4}}/\d{{2}}/\d{{2}}/{re.escape(batch_of[name])}__{re.escape(name)}")
+        assert [f for f in archived if pattern.fullmatch(f)], name
+    assert len(archived) == len(EXPECTED) - 1
+    for f in archived:
+        original = SAMPLES / f.rsplit("__", 1)[1]
+        assert (deposit.base / f).read_bytes() == original.read_bytes()
+
+
+FLOW_FORMATS = {"ubl-invoice": ["durand-facture-BD-2026-0142.xml", "lemoine-facture-IL-2026-0071.xml",
+                                "nettoyage-facture-NSO-2026-0121.xml", "durand-facture-BD-2026-0150-sans-date.xml",
+                                WRONG_TOTAL],
+                "ubl-creditnote": ["lemoine-avoir-IL-2026-0077.xml"],
+                "cii": ["nettoyage-facture-NSO-2026-0118-cii.xml",
+                        "durand-facture-BD-2026-0147-siret-invalide-cii.xml"],
+                "csv": ["cabinet-martin-lignes.csv", "cabinet-lefevre-factures.csv"],
+                "zip": [LOT],
+                None: [SCAN]}
+FACTURX_PDF = "martin-facturx-FBM-2026-0215.pdf"
+
+
+def test_run_tells_the_format_of_each_flow(first_run):
+    formats = {r["file"]: r["format"] for r in first_run["results"]}
+    for expected, names in FLOW_FORMATS.items():
+        for name in names:
+            assert formats[name] == expected, name
+
+
+def test_run_records_a_facturx_pdf_as_facturx_pdf(first_run, deposit):
+    formats = {r["file"]: r["format"] for r in first_run["results"]}
+    assert formats[FACTURX_PDF] == "facturx-pdf"
+    rows = deposit.query("SELECT format FROM invoices WHERE origin IN (?, ?)", FACTURX_PDF,
+                         f"{LOT}!martin-facturx-FBM-2026-0220.pdf")
+    assert [row[0] for row in rows] == ["facturx-pdf", "facturx-pdf"]
+
+
+def test_ledger_has_one_batch_per_file(first_run):
+    assert Counter(first_run["batches"]) == Counter(p.name for p in sample_files())
+    assert first_run["accepted"] == ACCEPTED_TOTAL
+
+
+def test_second_deposit_of_the_same_files_is_a_duplicate_flow(first_run, deposit):
+    deposit.fill_inbox()
+    results = deposit.run()
+    assert sorted(r["file"] for r in results) == sorted(EXPECTED)
+    for result in results:
+        assert result["reason_code"] == "IRR_UNICITE", result["file"]
+        assert result["flow_status"] == "IN_REJETE", result["file"]
+        assert (result["invoices"], result["accepted"]) == (0, 0), result["file"]
+    assert deposit.accepted_count() == first_run["accepted"]
+    assert not list(deposit.inbox.iterdir())
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# (c) validate: the dry run agrees with the table, and prints the documented JSON shape
+# ----------------------------------------------------------------------------------------------------------------
+@functools.cache
+def validate_json(name: str) -> tuple[int, list[dict]]:
+    done = cli("validate", "--json", str(SAMPLES / name), cwd=ROOT)
+    assert done.returncode in (0, 1), done.stderr
+    return done.returncode, [json.loads(line) for line in done.stdout.splitlines() if line.strip()]
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_validate_agrees_with_the_table(name):
+    code, objects = validate_json(name)
+    expected = EXPECTED[name]
+    got = [(key_of(o["file"], o["invoice"]), o["decision"], {f["rule"] for f in o["findings"]}) for o in objects]
+    dry = [(key, REJECTED if decision == IRRECEVABLE else decision, rules) for key, decision, rules in expected]
+    assert got == dry
+    assert code == (0 if name in VALID else 1)
+
+
+@pytest.mark.parametrize("name", VALID)
+def test_validate_json_of_a_valid_sample(name):
+    code, objects = validate_json(name)
+    assert code == 0
+    assert len(objects) == len(EXPECTED[name])
+    for obj in objects:
+        assert set(obj) == {"file", "invoice", "decision", "findings"}
+        assert obj["decision"] == ACCEPTED
+        assert obj["findings"] == []
+        assert obj["file"].startswith(name)
+
+
+def test_validate_json_of_the_wrong_total(name=WRONG_TOTAL):
+    code, objects = validate_json(name)
+    assert code == 1
+    assert len(objects) == 1
+    obj = objects[0]
+    assert set(obj) == {"file", "invoice", "decision", "findings"}
+    assert (obj["file"], obj["invoice"], obj["decision"]) == (name, "IL-2026-0083", REJECTED)
+    [finding] = obj["findings"]
+    assert finding["rule"] == "BR-CO-15"
+    assert finding["severity"] == "fatal"
+    assert "BT-112" in finding["bt"]
+    assert "TaxInclusiveAmount" in finding["location"]
+    assert finding["value"] == "2708.80"  # 2698.80 + 10.00
+    for key in ("message_fr", "message_en", "hint"):
+        assert finding[key].strip(), key
+    assert "2708.80" in finding["message_en"] and "2708.80" in finding["message_fr"]
+    assert "= 2698.80" in finding["message_en"] and "Set BT-112 to 2698.80" in finding["hint"]
