@@ -31,6 +31,7 @@ from .model import Decision, DocumentFormat, Origin, Verdict
 from .parsers import ParsedDocument, read_flow
 from .policy import Policy
 from .validators import CheckContext, check_schema, run_rules
+from .validators.engine import reason_code
 from .validators.rules.duplicates import duplicate_key
 
 log = logging.getLogger(__name__)
@@ -68,7 +69,7 @@ def check_document(document: ParsedDocument, context: CheckContext, policy: Poli
         key = duplicate_key(invoice)
         if key is not None:
             context.accepted_in_lot.setdefault(key, document.origin.label())
-    return Verdict(document.origin, decision, findings, invoice, document.sha256)
+    return Verdict(document.origin, decision, findings, invoice, document.sha256, reason_code(findings))
 
 
 def check_documents(documents: Iterable[ParsedDocument], context: CheckContext, policy: Policy,

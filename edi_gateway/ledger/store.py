@@ -136,9 +136,8 @@ class Ledger:
                 row = _invoice_row(batch_id, position, verdict)
                 session.add(row)
                 status = DEPOSITED if verdict.decision is Decision.ACCEPTED else REJECTED
-                reason = None if verdict.decision is Decision.ACCEPTED else _main_reason(verdict)
                 session.add(StatusEventRow(batch_id=batch_id, invoice=row, code=status[0], label=status[1],
-                                           reason_code=reason, at=at))
+                                           reason_code=verdict.reason_code, at=at))
                 accepted += verdict.decision is Decision.ACCEPTED
                 rejected += verdict.decision is Decision.REJECTED
             batch.invoice_count, batch.accepted_count, batch.rejected_count = accepted + rejected, accepted, rejected
@@ -184,18 +183,6 @@ def _invoice_row(batch_id: str, position: int, verdict: Verdict) -> InvoiceRow:
                                value=f.value, message_en=f.message_en, message_fr=f.message_fr, hint=f.hint,
                                source=f.source) for f in verdict.findings]
     return row
-
-
-def _main_reason(verdict: Verdict) -> str:
-    from ..validators.engine import REGISTRY
-
-    for finding in verdict.fatal_findings:
-        known = REGISTRY.get(finding.rule)
-        if known is not None:
-            return known.reason_code
-        if finding.rule.startswith("IRR_"):
-            return finding.rule
-    return "REJ_SEMAN"
 
 
 def _flow_status(accepted: int, rejected: int) -> str:

@@ -90,6 +90,22 @@ def all_rules() -> list[Rule]:
     return list(REGISTRY.values())
 
 
+def reason_code(findings: Iterable[Finding]) -> str | None:
+    """The platform reason a rejection carries: that of the first fatal finding (None when nothing is fatal).
+
+    Registered rules give their own; unreadable documents carry their IRR_* code; anything else (XSD, values
+    that cannot be read) is a semantic rejection, REJ_SEMAN.
+    """
+    for finding in findings:
+        if finding.severity is not Severity.FATAL:
+            continue
+        known = REGISTRY.get(finding.rule)
+        if known is not None:
+            return known.reason_code
+        return finding.rule if finding.rule.startswith("IRR_") else "REJ_SEMAN"
+    return None
+
+
 def run_rules(invoice: Invoice, context: CheckContext, rules: Iterable[Rule] | None = None) -> list[Finding]:
     """Run every rule (or the given ones) over one invoice."""
     findings = []
