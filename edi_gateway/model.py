@@ -288,7 +288,3 @@ class Verdict:
     invoice: Invoice | None = None  # None when the member could not be read as an invoice at all
     sha256: str | None = None  # of the invoice's own bytes (the member, or the file for single files)
     reason_code: str | None = None  # platform reason of a rejection (REJ_SEMAN, DOUBLON, SIRET_ERR, IRR_*...)
-
-    @property
-    def fatal_findings(self) -> list[Finding]:
-        return [f for f in self.findings if f.severity is Severity.FATAL]

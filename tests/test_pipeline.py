@@ -6,7 +6,6 @@ import csv
 import json
 import sqlite3
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 
@@ -40,9 +39,10 @@ def test_valid_invoice_is_accepted_recorded_reported_and_archived(gateway_dirs):
     [result] = _run(gateway_dirs)
 
     assert (result.flow_status, result.accepted, result.rejected) == ("IN_INTEGRE", 1, 0)
-    assert result.final_path.is_file() and result.final_path.parts[-4:-1] == tuple(
-        result.final_path.parts[-4:-1])  # archive/YYYY/MM/DD
-    assert result.final_path.relative_to(gateway_dirs["root"] / "archive").parts[0].isdigit()
+    [received_at] = _ledger_rows(gateway_dirs, "select received_at from batches")[0]
+    day = received_at[:10].split("-")  # archive/YYYY/MM/DD/<batch>__<name>
+    assert result.final_path == gateway_dirs["root"].joinpath("archive", *day, f"{result.batch_id}__durand.xml")
+    assert result.final_path.read_bytes() == french_ubl()
     assert list(gateway_dirs["inbox"].iterdir()) == []
     acceptance = _report(gateway_dirs, result, "acceptance")
     assert [i["number"] for i in acceptance["invoices"]] == ["BD-2026-0001"]
