@@ -204,7 +204,6 @@ def test_run_files_every_sample_away(first_run, deposit):
 
     quarantined = [f for f in files if f.startswith("quarantine/")]
     assert quarantined == [f"quarantine/{batch_of[SCAN]}__{SCAN}", f"quarantine/{batch_of[SCAN]}__{SCAN}.reason.txt"]
-    assert len(list((deposit.base / "quarantine").glob(f"*__{SCAN}"))) >= 1
     reason = (deposit.base / quarantined[1]).read_text(encoding="utf-8")
     assert "IRR_EXTRAC" in reason
 
