@@ -67,7 +67,9 @@ class Party:
     identifiers: list[Identifier] = field(default_factory=list)  # BT-29 / BT-46 (SIRET with scheme 0009...)
     legal_id: Identifier | None = None  # BT-30 / BT-47 legal registration (SIREN, scheme 0002)
     vat_id: str | None = None  # BT-31 / BT-48
-    address: Address = field(default_factory=Address)  # BG-5 / BG-8
+    tax_registration_id: str | None = None  # BT-32 seller tax registration (a scheme other than VAT)
+    legal_info: str | None = None  # BT-33 seller additional legal information (capital, RCS...)
+    address: Address = field(default_factory=Address)  # BG-5 / BG-8 / BG-12 (tax representative)
     electronic_address: Identifier | None = None  # BT-34 / BT-49
 
     def identifier(self, *schemes: str) -> Identifier | None:
@@ -93,10 +95,28 @@ class AllowanceCharge:
 
 
 @dataclass(slots=True)
+class Period:
+    """An invoicing period (BG-14: BT-73, BT-74) or a line period (BG-26: BT-134, BT-135)."""
+
+    start: date | None = None
+    end: date | None = None
+
+
+@dataclass(slots=True)
+class ItemAttribute:
+    """An item attribute (BG-32)."""
+
+    name: str | None = None  # BT-160
+    value: str | None = None  # BT-161
+
+
+@dataclass(slots=True)
 class Line:
     """An invoice line (BG-25)."""
 
     id: str | None = None  # BT-126
+    note: str | None = None  # BT-127
+    object_id: Identifier | None = None  # BT-128 with its scheme (UNTDID 1153)
     quantity: Decimal | None = None  # BT-129
     unit_code: str | None = None  # BT-130
     net_amount: Decimal | None = None  # BT-131
@@ -105,11 +125,19 @@ class Line:
     price_discount: Decimal | None = None  # BT-147
     gross_price: Decimal | None = None  # BT-148
     price_base_quantity: Decimal | None = None  # BT-149
+    price_base_unit_code: str | None = None  # BT-150
+    buyer_accounting_ref: str | None = None  # BT-133
+    period: Period | None = None  # BG-26 (None when the line has no period)
     vat_category: str | None = None  # BT-151
     vat_rate: Decimal | None = None  # BT-152
     name: str | None = None  # BT-153 (item name: the "designation")
     description: str | None = None  # BT-154
     seller_item_id: str | None = None  # BT-155
+    buyer_item_id: str | None = None  # BT-156
+    standard_item_id: Identifier | None = None  # BT-157 with its scheme (ISO 6523 ICD, e.g. 0160 GTIN)
+    classifications: list[Identifier] = field(default_factory=list)  # BT-158 with list id (UNTDID 7143)
+    origin_country: str | None = None  # BT-159
+    attributes: list[ItemAttribute] = field(default_factory=list)  # BG-32
     allowances_charges: list[AllowanceCharge] = field(default_factory=list)  # BG-27 / BG-28
 
 
@@ -142,14 +170,73 @@ class Totals:
 
 
 @dataclass(slots=True)
+class CreditTransfer:
+    """A payment account to transfer to (BG-17)."""
+
+    account: str | None = None  # BT-84 (IBAN for SEPA)
+    name: str | None = None  # BT-85
+    bic: str | None = None  # BT-86
+
+
+@dataclass(slots=True)
+class PaymentMeans:
+    """One payment instruction (BG-16): how the buyer is expected to pay."""
+
+    code: str | None = None  # BT-81 (UNTDID 4461: 30 credit transfer, 58 SEPA transfer, 59 SEPA debit...)
+    text: str | None = None  # BT-82
+    remittance: str | None = None  # BT-83
+    transfers: list[CreditTransfer] = field(default_factory=list)  # BG-17
+    card_pan: str | None = None  # BT-87 (BG-18 present when card_pan or card_holder is set, or has_card)
+    card_holder: str | None = None  # BT-88
+    has_card: bool = False  # BG-18 present
+    mandate: str | None = None  # BT-89 (BG-19 direct debit)
+    debited_account: str | None = None  # BT-91
+
+
+@dataclass(slots=True)
 class PaymentTerms:
     """Payment instructions (BG-16) and terms (BT-20, BT-9)."""
 
     note: str | None = None  # BT-20 payment terms
     due_date: date | None = None  # BT-9
-    means_code: str | None = None  # BT-81
-    iban: str | None = None  # BT-84 payment account identifier
-    remittance: str | None = None  # BT-83
+    means: list[PaymentMeans] = field(default_factory=list)  # BG-16, one per payment means
+    creditor_id: str | None = None  # BT-90 bank assigned creditor identifier
+
+    @property
+    def means_code(self) -> str | None:
+        """BT-81 of the first payment instruction."""
+        return self.means[0].code if self.means else None
+
+    @property
+    def iban(self) -> str | None:
+        """BT-84 of the first credit transfer."""
+        for means in self.means:
+            for transfer in means.transfers:
+                if transfer.account:
+                    return transfer.account
+        return None
+
+    @property
+    def remittance(self) -> str | None:
+        return self.means[0].remittance if self.means else None
+
+
+@dataclass(slots=True)
+class PrecedingInvoice:
+    """A preceding invoice reference (BG-3)."""
+
+    number: str | None = None  # BT-25
+    issue_date: date | None = None  # BT-26
+
+
+@dataclass(slots=True)
+class Delivery:
+    """Delivery information (BG-13)."""
+
+    name: str | None = None  # BT-70 deliver to party name
+    location_id: Identifier | None = None  # BT-71 with its scheme
+    date: date | None = None  # BT-72 actual delivery date
+    address: Address | None = None  # BG-15 (None when absent)
 
 
 @dataclass(slots=True)
@@ -196,12 +283,22 @@ class Invoice:
     currency: str | None = None  # BT-5
     tax_currency: str | None = None  # BT-6
     tax_point_date: date | None = None  # BT-7
+    tax_point_date_code: str | None = None  # BT-8 (UNTDID 2005: 3 invoice date, 35 delivery, 432 payment)
     buyer_reference: str | None = None  # BT-10: for Chorus Pro, the recipient's service code
     project_reference: str | None = None  # BT-11
     contract_reference: str | None = None  # BT-12: contract ("marché") number
     purchase_order: str | None = None  # BT-13: engagement number (engagement juridique) / order
-    preceding_invoice: str | None = None  # BT-25
-    preceding_invoice_date: date | None = None  # BT-26
+    sales_order: str | None = None  # BT-14
+    receiving_advice: str | None = None  # BT-15
+    despatch_advice: str | None = None  # BT-16
+    tender_reference: str | None = None  # BT-17
+    invoiced_object: Identifier | None = None  # BT-18 with its scheme (BT-18-1, UNTDID 1153)
+    buyer_accounting_ref: str | None = None  # BT-19
+    preceding_invoice: str | None = None  # BT-25 (of the first BG-3)
+    preceding_invoice_date: date | None = None  # BT-26 (of the first BG-3)
+    preceding_invoices: list[PrecedingInvoice] = field(default_factory=list)  # every BG-3
+    invoicing_period: Period | None = None  # BG-14 (None when absent)
+    delivery: Delivery | None = None  # BG-13 (None when absent)
     business_process: str | None = None  # BT-23: for Chorus Pro, the billing frame (cadre de facturation)
     notes: list[str] = field(default_factory=list)  # BT-22
     seller: Party = field(default_factory=Party)  # BG-4
@@ -215,6 +312,9 @@ class Invoice:
     payment: PaymentTerms = field(default_factory=PaymentTerms)  # BG-16, BT-9, BT-20
     attachments: list[Attachment] = field(default_factory=list)  # BG-24
     locations: dict[str, str] = field(default_factory=dict)  # field path -> source location
+    # Codes the syntax carries besides business terms, checked against their code lists (BR-CL-03):
+    # the currency attribute of each amount, by field path.
+    amount_currencies: dict[str, str] = field(default_factory=dict)
 
     @property
     def issue_year(self) -> int | None:

@@ -8,8 +8,8 @@ the profile; the validators use it to choose the XSD.
 from __future__ import annotations
 
 from ..model import (
-    Address, AllowanceCharge, Attachment, DocumentFormat, Finding, Invoice, Line, Origin, Party,
-    PaymentTerms, VatBreakdown,
+    Address, AllowanceCharge, Attachment, CreditTransfer, Delivery, DocumentFormat, Finding, Invoice, ItemAttribute,
+    Line, Origin, Party, PaymentMeans, PaymentTerms, Period, PrecedingInvoice, VatBreakdown,
 )
 from .xml import XmlReader
 
@@ -22,14 +22,18 @@ NS = {
 }
 _AGREEMENT = "rsm:SupplyChainTradeTransaction/ram:ApplicableHeaderTradeAgreement"
 _SETTLEMENT = "rsm:SupplyChainTradeTransaction/ram:ApplicableHeaderTradeSettlement"
+_DELIVERY = "rsm:SupplyChainTradeTransaction/ram:ApplicableHeaderTradeDelivery"
 _SUMMATION = f"{_SETTLEMENT}/ram:SpecifiedTradeSettlementHeaderMonetarySummation"
+INVOICED_OBJECT_TYPE = "130"  # AdditionalReferencedDocument type codes: 130 invoiced object (BT-18),
+TENDER_TYPE = "50"  # 50 tender or lot reference (BT-17),
+ATTACHMENT_TYPE = "916"  # 916 additional supporting document (BG-24)
 _BASE = "/rsm:CrossIndustryInvoice"
 
 
 def read_cii(root, origin: Origin, findings: list[Finding]) -> Invoice:
     """Fill an Invoice from a rsm:CrossIndustryInvoice root element."""
     invoice = Invoice(DocumentFormat.CII, origin)
-    doc = XmlReader(root, NS, invoice.locations, findings, _BASE)
+    doc = XmlReader(root, NS, invoice.locations, findings, _BASE, currencies=invoice.amount_currencies)
     context = "rsm:ExchangedDocumentContext/"
     invoice.profile = doc.text(context + "ram:GuidelineSpecifiedDocumentContextParameter/ram:ID", "profile")
     invoice.business_process = doc.text(
@@ -46,6 +50,22 @@ def read_cii(root, origin: Origin, findings: list[Finding]) -> Invoice:
     invoice.contract_reference = doc.text(f"{_AGREEMENT}/ram:ContractReferencedDocument/ram:IssuerAssignedID",
                                           "contract_reference")
     invoice.project_reference = doc.text(f"{_AGREEMENT}/ram:SpecifiedProcuringProject/ram:ID", "project_reference")
+    invoice.sales_order = doc.text(f"{_AGREEMENT}/ram:SellerOrderReferencedDocument/ram:IssuerAssignedID",
+                                   "sales_order")
+    invoice.receiving_advice = doc.text(
+        f"{_DELIVERY}/ram:ReceivingAdviceReferencedDocument/ram:IssuerAssignedID", "receiving_advice")
+    invoice.despatch_advice = doc.text(
+        f"{_DELIVERY}/ram:DespatchAdviceReferencedDocument/ram:IssuerAssignedID", "despatch_advice")
+    references = f"{_AGREEMENT}/ram:AdditionalReferencedDocument"
+    invoice.tender_reference = doc.text(f"{references}[ram:TypeCode='{TENDER_TYPE}']/ram:IssuerAssignedID",
+                                        "tender_reference")
+    invoice.invoiced_object = doc.identifier(
+        f"{references}[ram:TypeCode='{INVOICED_OBJECT_TYPE}']/ram:IssuerAssignedID", "invoiced_object",
+        scheme_attr="ReferenceTypeCode")
+    invoice.buyer_accounting_ref = doc.text(f"{_SETTLEMENT}/ram:ReceivableSpecifiedTradeAccountingAccount/ram:ID",
+                                            "buyer_accounting_ref")
+    if doc.has(f"{_DELIVERY}/ram:ShipToTradeParty") or doc.has(f"{_DELIVERY}/ram:ActualDeliverySupplyChainEvent"):
+        invoice.delivery = _delivery(doc.child(doc.node(_DELIVERY), f"{_BASE}/{_DELIVERY}", "delivery."))
     invoice.seller = _party(doc, f"{_AGREEMENT}/ram:SellerTradeParty", "seller")
     invoice.buyer = _party(doc, f"{_AGREEMENT}/ram:BuyerTradeParty", "buyer")
     if doc.node(f"{_AGREEMENT}/ram:SellerTaxRepresentativeTradeParty") is not None:
@@ -56,16 +76,27 @@ def read_cii(root, origin: Origin, findings: list[Finding]) -> Invoice:
     invoice.attachments = [
         _attachment(doc.child(el, f"{_BASE}/{_AGREEMENT}/ram:AdditionalReferencedDocument[{i + 1}]",
                               f"attachments[{i}]."))
-        for i, el in enumerate(doc.all(f"{_AGREEMENT}/ram:AdditionalReferencedDocument[ram:TypeCode='916']"))
+        for i, el in enumerate(doc.all(f"{references}[ram:TypeCode='{ATTACHMENT_TYPE}']"))
     ]
 
     invoice.currency = doc.text(f"{_SETTLEMENT}/ram:InvoiceCurrencyCode", "currency")
     invoice.tax_currency = doc.text(f"{_SETTLEMENT}/ram:TaxCurrencyCode", "tax_currency")
-    invoice.preceding_invoice = doc.text(f"{_SETTLEMENT}/ram:InvoiceReferencedDocument/ram:IssuerAssignedID",
-                                         "preceding_invoice")
-    invoice.preceding_invoice_date = doc.date(
-        f"{_SETTLEMENT}/ram:InvoiceReferencedDocument/ram:FormattedIssueDateTime/qdt:DateTimeString",
-        "preceding_invoice_date", compact=True)
+    invoice.preceding_invoices = [
+        _preceding(doc.child(el, f"{_BASE}/{_SETTLEMENT}/ram:InvoiceReferencedDocument[{i + 1}]",
+                             f"preceding_invoices[{i}]."))
+        for i, el in enumerate(doc.all(f"{_SETTLEMENT}/ram:InvoiceReferencedDocument"))
+    ]
+    if invoice.preceding_invoices:
+        invoice.preceding_invoice = invoice.preceding_invoices[0].number
+        invoice.preceding_invoice_date = invoice.preceding_invoices[0].issue_date
+        for field in ("number", "issue_date"):
+            if f"preceding_invoices[0].{field}" in invoice.locations:
+                alias = "preceding_invoice" if field == "number" else "preceding_invoice_date"
+                invoice.locations[alias] = invoice.locations[f"preceding_invoices[0].{field}"]
+    if doc.has(f"{_SETTLEMENT}/ram:BillingSpecifiedPeriod"):
+        invoice.invoicing_period = _period(doc, f"{_SETTLEMENT}/ram:BillingSpecifiedPeriod", "invoicing_period")
+    invoice.tax_point_date_code = doc.text(f"{_SETTLEMENT}/ram:ApplicableTradeTax/ram:DueDateTypeCode",
+                                           "tax_point_date_code")
     invoice.payment = _payment(doc)
     invoice.allowances_charges = [
         _allowance_charge(doc.child(el, f"{_BASE}/{_SETTLEMENT}/ram:SpecifiedTradeAllowanceCharge[{i + 1}]",
@@ -100,26 +131,97 @@ def _party(doc: XmlReader, path: str, field: str) -> Party:
         identifiers=identifiers,
         legal_id=party.identifier("ram:SpecifiedLegalOrganization/ram:ID", "legal_id"),
         vat_id=party.text("ram:SpecifiedTaxRegistration/ram:ID[@schemeID='VA']", "vat_id"),
-        address=Address(
-            line1=party.text("ram:PostalTradeAddress/ram:LineOne", "address.line1"),
-            line2=party.text("ram:PostalTradeAddress/ram:LineTwo", "address.line2"),
-            city=party.text("ram:PostalTradeAddress/ram:CityName", "address.city"),
-            postcode=party.text("ram:PostalTradeAddress/ram:PostcodeCode", "address.postcode"),
-            country=party.text("ram:PostalTradeAddress/ram:CountryID", "address.country"),
-        ),
+        tax_registration_id=party.text("ram:SpecifiedTaxRegistration/ram:ID[@schemeID='FC']",
+                                       "tax_registration_id"),
+        legal_info=party.text("ram:Description", "legal_info"),
+        address=_address(party, "ram:PostalTradeAddress", "address"),
         electronic_address=party.identifier("ram:URIUniversalCommunication/ram:URIID", "electronic_address"),
     )
 
 
+def _address(reader: XmlReader, path: str, field: str) -> Address:
+    return Address(
+        line1=reader.text(f"{path}/ram:LineOne", f"{field}.line1"),
+        line2=reader.text(f"{path}/ram:LineTwo", f"{field}.line2"),
+        city=reader.text(f"{path}/ram:CityName", f"{field}.city"),
+        postcode=reader.text(f"{path}/ram:PostcodeCode", f"{field}.postcode"),
+        country=reader.text(f"{path}/ram:CountryID", f"{field}.country"),
+    )
+
+
+def _period(reader: XmlReader, path: str, field: str) -> Period:
+    return Period(
+        start=reader.date(f"{path}/ram:StartDateTime/udt:DateTimeString", f"{field}.start", compact=True),
+        end=reader.date(f"{path}/ram:EndDateTime/udt:DateTimeString", f"{field}.end", compact=True),
+    )
+
+
+def _preceding(ref: XmlReader) -> PrecedingInvoice:
+    return PrecedingInvoice(
+        number=ref.text("ram:IssuerAssignedID", "number"),
+        issue_date=ref.date("ram:FormattedIssueDateTime/qdt:DateTimeString", "issue_date", compact=True),
+    )
+
+
+def _delivery(delivery: XmlReader) -> Delivery:
+    party = "ram:ShipToTradeParty"
+    location = delivery.identifier(f"{party}/ram:ID", "location_id") or delivery.identifier(
+        f"{party}/ram:GlobalID", "location_id")
+    return Delivery(
+        name=delivery.text(f"{party}/ram:Name", "name"),
+        location_id=location,
+        date=delivery.date("ram:ActualDeliverySupplyChainEvent/ram:OccurrenceDateTime/udt:DateTimeString", "date",
+                           compact=True),
+        address=_address(delivery, f"{party}/ram:PostalTradeAddress", "address")
+        if delivery.has(f"{party}/ram:PostalTradeAddress") else None,
+    )
+
+
 def _payment(doc: XmlReader) -> PaymentTerms:
-    means = f"{_SETTLEMENT}/ram:SpecifiedTradeSettlementPaymentMeans"
     terms = f"{_SETTLEMENT}/ram:SpecifiedTradePaymentTerms"
+    remittance = doc.text(f"{_SETTLEMENT}/ram:PaymentReference", "payment.means[0].remittance")
+    means = [
+        _payment_means(doc.child(el, f"{_BASE}/{_SETTLEMENT}/ram:SpecifiedTradeSettlementPaymentMeans[{i + 1}]",
+                                 f"payment.means[{i}]."), remittance)
+        for i, el in enumerate(doc.all(f"{_SETTLEMENT}/ram:SpecifiedTradeSettlementPaymentMeans"))
+    ]
+    mandate = doc.text(f"{terms}/ram:DirectDebitMandateID", "payment.means[0].mandate")
+    if means and mandate:
+        means[0].mandate = mandate
     return PaymentTerms(
         note=doc.text(f"{terms}/ram:Description", "payment.note"),
         due_date=doc.date(f"{terms}/ram:DueDateDateTime/udt:DateTimeString", "payment.due_date", compact=True),
-        means_code=doc.text(f"{means}/ram:TypeCode", "payment.means_code"),
-        iban=doc.text(f"{means}/ram:PayeePartyCreditorFinancialAccount/ram:IBANID", "payment.iban"),
-        remittance=doc.text(f"{_SETTLEMENT}/ram:PaymentReference", "payment.remittance"),
+        means=means,
+        creditor_id=doc.text(f"{_SETTLEMENT}/ram:CreditorReferenceID", "payment.creditor_id"),
+    )
+
+
+def _payment_means(means: XmlReader, remittance: str | None) -> PaymentMeans:
+    """One SpecifiedTradeSettlementPaymentMeans; the remittance information (BT-83) is document-level in CII."""
+    card = "ram:ApplicableTradeSettlementFinancialCard"
+    account = "ram:PayeePartyCreditorFinancialAccount"
+    transfers = [
+        CreditTransfer(
+            account=reader.text("ram:IBANID", "account") or reader.text("ram:ProprietaryID", "account"),
+            name=reader.text("ram:AccountName", "name"),
+        )
+        for reader in (
+            means.child(el, f"{means.base}/{account}[{i + 1}]", f"{means.prefix}transfers[{i}].")
+            for i, el in enumerate(means.all(account))
+        )
+    ]
+    bic = means.text("ram:PayeeSpecifiedCreditorFinancialInstitution/ram:BICID", "transfers[0].bic")
+    if transfers and bic:
+        transfers[0].bic = bic
+    return PaymentMeans(
+        code=means.text("ram:TypeCode", "code"),
+        text=means.text("ram:Information", "text"),
+        remittance=remittance,
+        transfers=transfers,
+        has_card=means.has(card),
+        card_pan=means.text(f"{card}/ram:ID", "card_pan"),
+        card_holder=means.text(f"{card}/ram:CardholderName", "card_holder"),
+        debited_account=means.text("ram:PayerPartyDebtorFinancialAccount/ram:IBANID", "debited_account"),
     )
 
 
@@ -164,6 +266,8 @@ def _totals(doc: XmlReader, invoice: Invoice) -> None:
         field = "totals.tax_accounting" if is_accounting else "totals.tax"
         doc.locations[field] = f"{_BASE}/{s}/ram:TaxTotalAmount[{position + 1}] (line {el.sourceline})"
         value = doc.decimal_of(el.text or "", field)
+        if el.get("currencyID") is not None:
+            doc.currencies[field] = el.get("currencyID")
         if is_accounting:
             totals.tax_accounting = value
         else:
@@ -173,11 +277,35 @@ def _totals(doc: XmlReader, invoice: Invoice) -> None:
 def _line(line: XmlReader) -> Line:
     agreement = "ram:SpecifiedLineTradeAgreement"
     settlement = "ram:SpecifiedLineTradeSettlement"
-    quantity_el = line.node("ram:SpecifiedLineTradeDelivery/ram:BilledQuantity")
+    product = "ram:SpecifiedTradeProduct"
+    quantity = "ram:SpecifiedLineTradeDelivery/ram:BilledQuantity"
+    net_price = f"{agreement}/ram:NetPriceProductTradePrice"
     return Line(
         id=line.text("ram:AssociatedDocumentLineDocument/ram:LineID", "id"),
-        quantity=line.amount("ram:SpecifiedLineTradeDelivery/ram:BilledQuantity", "quantity"),
-        unit_code=quantity_el.get("unitCode") if quantity_el is not None else None,
+        note=line.text("ram:AssociatedDocumentLineDocument/ram:IncludedNote/ram:Content", "note"),
+        object_id=line.identifier(
+            f"{settlement}/ram:AdditionalReferencedDocument[ram:TypeCode='{INVOICED_OBJECT_TYPE}']/ram:IssuerAssignedID",
+            "object_id", scheme_attr="ReferenceTypeCode"),
+        quantity=line.amount(quantity, "quantity"),
+        unit_code=line.attribute(quantity, "unitCode"),
+        buyer_accounting_ref=line.text(f"{settlement}/ram:ReceivableSpecifiedTradeAccountingAccount/ram:ID",
+                                       "buyer_accounting_ref"),
+        period=_period(line, f"{settlement}/ram:BillingSpecifiedPeriod", "period")
+        if line.has(f"{settlement}/ram:BillingSpecifiedPeriod") else None,
+        price_base_unit_code=line.attribute(f"{net_price}/ram:BasisQuantity", "unitCode"),
+        buyer_item_id=line.text(f"{product}/ram:BuyerAssignedID", "buyer_item_id"),
+        standard_item_id=line.identifier(f"{product}/ram:GlobalID", "standard_item_id"),
+        classifications=line.identifiers(f"{product}/ram:DesignatedProductClassification/ram:ClassCode",
+                                         "classifications", scheme_attr="listID"),
+        origin_country=line.text(f"{product}/ram:OriginTradeCountry/ram:ID", "origin_country"),
+        attributes=[
+            ItemAttribute(name=reader.text("ram:Description", "name"), value=reader.text("ram:Value", "value"))
+            for reader in (
+                line.child(el, f"{line.base}/{product}/ram:ApplicableProductCharacteristic[{i + 1}]",
+                           f"{line.prefix}attributes[{i}].")
+                for i, el in enumerate(line.all(f"{product}/ram:ApplicableProductCharacteristic"))
+            )
+        ],
         net_amount=line.amount(f"{settlement}/ram:SpecifiedTradeSettlementLineMonetarySummation/ram:LineTotalAmount",
                                "net_amount"),
         order_line_ref=line.text(f"{agreement}/ram:BuyerOrderReferencedDocument/ram:LineID", "order_line_ref"),

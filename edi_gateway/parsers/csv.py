@@ -23,12 +23,14 @@ import pandas as pd
 
 from ..errors import EmptyFile, MalformedContent
 from ..model import (
+    CreditTransfer,
     DocumentFormat,
     Finding,
     Identifier,
     Invoice,
     Line,
     Origin,
+    PaymentMeans,
     Severity,
     VatBreakdown,
 )
@@ -678,10 +680,10 @@ def _fill_payment(invoice: Invoice, row: _RowReader) -> None:
     payment = invoice.payment
     payment.note = row.read("payment_terms", "payment.note")
     payment.due_date = row.read("due_date", "payment.due_date", DATE)
-    payment.iban = row.read("iban", "payment.iban", CODE)
-    if payment.iban:
-        payment.means_code = CREDIT_TRANSFER
-        invoice.locations["payment.means_code"] = f"{row.where('iban')} (IBAN given: credit transfer)"
+    iban = row.read("iban", "payment.means[0].transfers[0].account", CODE)
+    if iban:
+        payment.means.append(PaymentMeans(code=CREDIT_TRANSFER, transfers=[CreditTransfer(account=iban)]))
+        invoice.locations["payment.means[0].code"] = f"{row.where('iban')} (IBAN given: credit transfer)"
 
 
 def _read_line(row: _RowReader, i: int) -> Line:

@@ -56,19 +56,24 @@ class XmlReader:
     ``12,5``, a date ``2024-02-31``) is left None and reported as an XML-VALUE finding on that field.
     """
 
-    __slots__ = ("ns", "locations", "findings", "base", "el", "prefix")
+    __slots__ = ("ns", "locations", "findings", "base", "el", "prefix", "currencies")
 
     def __init__(self, el, ns: dict[str, str], locations: dict[str, str], findings: list[Finding],
-                 base: str, prefix: str = ""):
+                 base: str, prefix: str = "", currencies: dict[str, str] | None = None):
         self.el = el
         self.ns = ns
         self.locations = locations
         self.findings = findings
         self.base = base
         self.prefix = prefix  # field-path prefix, e.g. "lines[1]."
+        self.currencies = currencies if currencies is not None else {}  # field path -> currencyID of amounts
 
     def child(self, el, base: str, prefix: str) -> "XmlReader":
-        return XmlReader(el, self.ns, self.locations, self.findings, base, prefix)
+        return XmlReader(el, self.ns, self.locations, self.findings, base, prefix, self.currencies)
+
+    def has(self, path: str) -> bool:
+        """Whether at least one element matches `path` (empty or not)."""
+        return bool(_xpath(path, self.ns)(self.el))
 
     def all(self, path: str) -> list:
         return _xpath(path, self.ns)(self.el)
@@ -101,7 +106,7 @@ class XmlReader:
             return None
         return Identifier(found.text.strip(), found.get(scheme_attr))
 
-    def identifiers(self, path: str, field: str, start: int = 0) -> list[Identifier]:
+    def identifiers(self, path: str, field: str, start: int = 0, scheme_attr: str = "schemeID") -> list[Identifier]:
         """Every identifier at `path`, recorded as ``field[start]``, ``field[start + 1]``..."""
         found = []
         for position, el in enumerate(self.all(path)):
@@ -109,12 +114,23 @@ class XmlReader:
                 index = start + len(found)
                 self.locations[f"{self.prefix}{field}[{index}]"] = (
                     f"{self.base}/{path}[{position + 1}] (line {el.sourceline})")
-                found.append(Identifier(el.text.strip(), el.get("schemeID")))
+                found.append(Identifier(el.text.strip(), el.get(scheme_attr)))
         return found
 
     def amount(self, path: str, field: str) -> Decimal | None:
         found = self.located(path, field)
-        return None if found is None else self.decimal_of(found.text, field)
+        if found is None:
+            return None
+        currency = found.get("currencyID")
+        if currency is not None:
+            self.currencies[self.prefix + field] = currency
+        return self.decimal_of(found.text, field)
+
+    def attribute(self, path: str, name: str) -> str | None:
+        """The (stripped) attribute `name` of the first element at `path`, None when absent or blank."""
+        found = self.node(path)
+        value = found.get(name) if found is not None else None
+        return value.strip() or None if value is not None else None
 
     def decimal_of(self, text: str, field: str) -> Decimal | None:
         if _DECIMAL_TEXT.match(text):
