@@ -1,3 +1,5 @@
 """The native rules, one module per family. Importing this package registers them all, in this order."""
 
-from . import core, calculation, identifiers, duplicates  # noqa: F401
+from . import (  # noqa: F401
+    core, calculation, vat_categories, decimals, codelists, identifiers, french_vat, mentions, duplicates,
+)
