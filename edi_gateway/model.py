@@ -56,6 +56,12 @@ class Address:
     city: str | None = None  # BT-37 / BT-52
     postcode: str | None = None  # BT-38 / BT-53
     country: str | None = None  # BT-40 / BT-55, ISO 3166-1 alpha-2
+    present: bool = False  # the source had the address group, even empty (set by the XML readers)
+
+    @property
+    def given(self) -> bool:
+        """Whether the invoice gives this address at all (the group, or any of its terms)."""
+        return self.present or any((self.line1, self.line2, self.city, self.postcode, self.country))
 
 
 @dataclass(slots=True)
@@ -167,6 +173,12 @@ class Totals:
     prepaid: Decimal | None = None  # BT-113 paid amount
     rounding: Decimal | None = None  # BT-114 rounding amount
     payable: Decimal | None = None  # BT-115 amount due for payment
+    present: bool = False  # the source had the document totals group, even empty (set by the XML readers)
+
+    @property
+    def given(self) -> bool:
+        """Whether the invoice has document totals at all (the group, or any of its amounts)."""
+        return self.present or any(getattr(self, name) is not None for name in _AMOUNT_TOTALS)
 
 
 @dataclass(slots=True)
@@ -191,6 +203,10 @@ class PaymentMeans:
     has_card: bool = False  # BG-18 present
     mandate: str | None = None  # BT-89 (BG-19 direct debit)
     debited_account: str | None = None  # BT-91
+
+
+_AMOUNT_TOTALS = ("line_net", "allowances", "charges", "tax_exclusive", "tax_inclusive", "prepaid", "rounding",
+                  "payable")  # BT-110 and BT-111 sit outside the totals group in both syntaxes
 
 
 @dataclass(slots=True)
@@ -315,6 +331,9 @@ class Invoice:
     # Codes the syntax carries besides business terms, checked against their code lists (BR-CL-03):
     # the currency attribute of each amount, by field path.
     amount_currencies: dict[str, str] = field(default_factory=dict)
+    # and the scheme of each identifier written without a value (`<cbc:ID schemeID="0088"/>`), as (field path of
+    # the identifier, scheme): absent for every other rule, its scheme is still checked (BR-CL-07/10/11/13/21/...).
+    bare_schemes: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def issue_year(self) -> int | None:

@@ -8,8 +8,20 @@ import stdnum.exceptions
 
 from edi_gateway import identifiers
 from edi_gateway.identifiers import (
-    BY_SCHEME, InvalidChecksum, InvalidComponent, InvalidFormat, InvalidLength, check, eu_vat, kind, non_eu,
-    private_person, ridet, siren, siret, tahiti,
+    BY_SCHEME,
+    InvalidChecksum,
+    InvalidComponent,
+    InvalidFormat,
+    InvalidLength,
+    check,
+    eu_vat,
+    kind,
+    non_eu,
+    private_person,
+    ridet,
+    siren,
+    siret,
+    tahiti,
 )
 
 VALID = [
@@ -54,7 +66,7 @@ VALID = [
 INVALID = [
     (siret, "7328293200007", InvalidLength),
     (siret, "732829320000745", InvalidLength),
-    (siret, "", InvalidLength),
+    (siret, "", InvalidFormat),
     (siret, "73282932A00074", InvalidFormat),
     (siret, "73282932000079", InvalidChecksum),
     (siret, "10000000000016", InvalidChecksum),  # Luhn-valid SIRET whose SIREN 100000000 is not
@@ -180,9 +192,12 @@ def test_every_module_has_the_stdnum_interface_and_documents_its_checks(module):
     ("0009", "73282932000074", None),
     ("0009", "73282932000079", "wrong check digit (Luhn)"),
     ("0009", "7328293200007", "13 digits, a SIRET has 14"),
+    ("0009", "10000000000016", "wrong check digit in the SIREN part (first 9 digits, Luhn)"),
+    ("0009", "35600000012345", "wrong check digit (La Poste: the digits must add up to a multiple of 5)"),
     (" 0002 ", "732829320", None),
     ("0223", "GR094259216", "Greek VAT numbers start with EL, not GR"),
     ("0223", "DE136695977", "wrong check digits for a DE VAT number"),
+    ("0223", "DE1366959761234567890", "21 characters, at most 18"),
     ("0227", "FRAcme", "FR is in the EU: use a SIRET or an EU VAT number"),
     ("0228", "1234567.001", None),
     ("0229", "G33972", "6 characters, a TAHITI number has 9 (6 for the company, 3 for the establishment)"),
@@ -224,7 +239,7 @@ def test_non_eu_from_name(country, company_name, expected):
 
 @pytest.mark.parametrize("country, company_name, error", [
     ("DE", "Acme", InvalidComponent), ("ZZ", "Acme", InvalidComponent), ("U", "Acme", InvalidFormat),
-    ("US", "   ", InvalidFormat),
+    ("USA", "Acme", InvalidFormat), ("US", "   ", InvalidFormat),
 ])
 def test_non_eu_from_name_refuses_eu_or_unknown_countries_and_empty_names(country, company_name, error):
     with pytest.raises(error):
@@ -235,10 +250,11 @@ def test_non_eu_from_name_refuses_eu_or_unknown_countries_and_empty_names(countr
     ("USAcmeWidgetsInter", "Acme Widgets International Inc", True),
     ("USACMEWIDGETSINTER", "acme widgets international inc", True),  # case ignored
     ("CHNestleS.A.", "Nestlé S.A.", True),  # accents ignored
-    ("USAcmeWidgetsIn", "Acme Widgets International Inc", True),  # cut at 16 before removing the spaces
+    ("USAcmeWidgetsInt", "Acme Widgets International Inc", True),  # cut at 16 before removing the spaces
     ("USAcmeWidgets", "Acme Widgets International Inc", False),  # too short for either reading
     ("USAcmeGadgetsInter", "Acme Widgets International Inc", False),
     ("US", "Acme", False),
+    ("US", "   ", False),  # no name on either side is not a match
 ])
 def test_non_eu_matches_name(number, company_name, expected):
     assert non_eu.matches_name(number, company_name) is expected

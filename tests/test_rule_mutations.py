@@ -1,7 +1,7 @@
 """Every rule, on a valid invoice and on a minimal mutation of it (tables in tests/mutations/).
 
 - every base invoice passes every native rule, and the official CEN artifact finds no EN 16931 rule broken;
-- each mutation fails with exactly its rule id;
+- each mutation fails with exactly its rule id (and the rules the standard makes fail with it, named);
 - every registered rule has at least one mutation;
 - on every mutation, the EN 16931 rule ids the gateway reports equal those the official artifact reports.
 """
@@ -48,7 +48,7 @@ def test_base_invoice_passes(base):
 
 @pytest.mark.parametrize("mutation", MUTATIONS, ids=lambda m: m.id)
 def test_mutation_fails_with_exactly_its_rule(mutation: Mutation):
-    assert native_rule_ids(mutation.document(), **mutation.context) == {mutation.rule}
+    assert native_rule_ids(mutation.document(), **mutation.context) == mutation.expected
 
 
 def test_every_rule_has_a_mutation():

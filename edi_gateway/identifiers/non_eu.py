@@ -112,10 +112,12 @@ def is_valid(number: str) -> bool:
 def from_name(country: str, company_name: str) -> str:
     """The identifier Chorus Pro expects for a company: its country code + its name without spaces, cut to 16
     characters. Raises a `ValidationError` when the country is not allowed or the name is empty."""
+    country = country.strip().upper()
+    _check_country(country)
     name_part = _WHITESPACE.sub("", company_name)[:NAME_LENGTH]
     if not name_part:
         raise InvalidFormat("the company name is empty")
-    return validate(country.strip().upper() + name_part)
+    return validate(country + name_part)
 
 
 def matches_name(number: str, company_name: str) -> bool:

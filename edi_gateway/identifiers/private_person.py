@@ -87,9 +87,7 @@ def _check_place(place: str) -> None:
         area, commune = place[:3], place[3:]
         if area not in _OVERSEAS:
             raise InvalidComponent(f"place of birth {place}: {area} is not an overseas department or collectivity")
-    elif department == "99":
-        area, commune = department, place[2:]
-    elif 1 <= int(department) <= 95:
+    elif department == "99" or 1 <= int(department) <= 95:
         area, commune = department, place[2:]
     else:
         raise InvalidComponent(f"place of birth {place}: no department {department}")

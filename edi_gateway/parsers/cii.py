@@ -33,7 +33,8 @@ _BASE = "/rsm:CrossIndustryInvoice"
 def read_cii(root, origin: Origin, findings: list[Finding]) -> Invoice:
     """Fill an Invoice from a rsm:CrossIndustryInvoice root element."""
     invoice = Invoice(DocumentFormat.CII, origin)
-    doc = XmlReader(root, NS, invoice.locations, findings, _BASE, currencies=invoice.amount_currencies)
+    doc = XmlReader(root, NS, invoice.locations, findings, _BASE, currencies=invoice.amount_currencies,
+                    bare_schemes=invoice.bare_schemes)
     context = "rsm:ExchangedDocumentContext/"
     invoice.profile = doc.text(context + "ram:GuidelineSpecifiedDocumentContextParameter/ram:ID", "profile")
     invoice.business_process = doc.text(
@@ -141,6 +142,7 @@ def _party(doc: XmlReader, path: str, field: str) -> Party:
 
 def _address(reader: XmlReader, path: str, field: str) -> Address:
     return Address(
+        present=reader.has(path),
         line1=reader.text(f"{path}/ram:LineOne", f"{field}.line1"),
         line2=reader.text(f"{path}/ram:LineTwo", f"{field}.line2"),
         city=reader.text(f"{path}/ram:CityName", f"{field}.city"),
@@ -252,6 +254,7 @@ def _vat(tax: XmlReader) -> VatBreakdown:
 def _totals(doc: XmlReader, invoice: Invoice) -> None:
     """BG-22. TaxTotalAmount appears once per currency: BT-110 in the invoice currency, BT-111 in the tax one."""
     totals, s = invoice.totals, _SUMMATION
+    totals.present = doc.has(s)
     totals.line_net = doc.amount(f"{s}/ram:LineTotalAmount", "totals.line_net")
     totals.charges = doc.amount(f"{s}/ram:ChargeTotalAmount", "totals.charges")
     totals.allowances = doc.amount(f"{s}/ram:AllowanceTotalAmount", "totals.allowances")

@@ -21,7 +21,8 @@ def read_ubl(root, origin: Origin, findings: list[Finding]) -> Invoice:
     is_credit_note = root.tag == f"{{{CREDIT_NOTE_NS}}}CreditNote"
     kind = "CreditNote" if is_credit_note else "Invoice"
     invoice = Invoice(DocumentFormat.UBL_CREDIT_NOTE if is_credit_note else DocumentFormat.UBL_INVOICE, origin)
-    doc = XmlReader(root, NS, invoice.locations, findings, f"/{kind}", currencies=invoice.amount_currencies)
+    doc = XmlReader(root, NS, invoice.locations, findings, f"/{kind}", currencies=invoice.amount_currencies,
+                    bare_schemes=invoice.bare_schemes)
 
     invoice.profile = doc.text("cbc:CustomizationID", "profile")
     invoice.business_process = doc.text("cbc:ProfileID", "business_process")
@@ -109,6 +110,7 @@ def _period(reader: XmlReader, path: str, field: str) -> Period:
 
 def _address(reader: XmlReader, path: str, field: str) -> Address:
     return Address(
+        present=reader.has(path),
         line1=reader.text(f"{path}/cbc:StreetName", f"{field}.line1"),
         line2=reader.text(f"{path}/cbc:AdditionalStreetName", f"{field}.line2"),
         city=reader.text(f"{path}/cbc:CityName", f"{field}.city"),
@@ -237,6 +239,7 @@ def _taxes(doc: XmlReader, invoice: Invoice, kind: str):
 
 def _totals(doc: XmlReader, totals: Totals) -> None:
     m = "cac:LegalMonetaryTotal/cbc:"
+    totals.present = doc.has("cac:LegalMonetaryTotal")
     totals.line_net = doc.amount(m + "LineExtensionAmount", "totals.line_net")
     totals.allowances = doc.amount(m + "AllowanceTotalAmount", "totals.allowances")
     totals.charges = doc.amount(m + "ChargeTotalAmount", "totals.charges")

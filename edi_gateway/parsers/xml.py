@@ -56,10 +56,11 @@ class XmlReader:
     ``12,5``, a date ``2024-02-31``) is left None and reported as an XML-VALUE finding on that field.
     """
 
-    __slots__ = ("ns", "locations", "findings", "base", "el", "prefix", "currencies")
+    __slots__ = ("ns", "locations", "findings", "base", "el", "prefix", "currencies", "bare_schemes")
 
     def __init__(self, el, ns: dict[str, str], locations: dict[str, str], findings: list[Finding],
-                 base: str, prefix: str = "", currencies: dict[str, str] | None = None):
+                 base: str, prefix: str = "", currencies: dict[str, str] | None = None,
+                 bare_schemes: list[tuple[str, str]] | None = None):
         self.el = el
         self.ns = ns
         self.locations = locations
@@ -67,9 +68,11 @@ class XmlReader:
         self.base = base
         self.prefix = prefix  # field-path prefix, e.g. "lines[1]."
         self.currencies = currencies if currencies is not None else {}  # field path -> currencyID of amounts
+        self.bare_schemes = bare_schemes if bare_schemes is not None else []  # schemes of valueless identifiers
 
     def child(self, el, base: str, prefix: str) -> "XmlReader":
-        return XmlReader(el, self.ns, self.locations, self.findings, base, prefix, self.currencies)
+        return XmlReader(el, self.ns, self.locations, self.findings, base, prefix, self.currencies,
+                         self.bare_schemes)
 
     def has(self, path: str) -> bool:
         """Whether at least one element matches `path` (empty or not)."""
@@ -101,10 +104,21 @@ class XmlReader:
         return [e.text.strip() for e in self.all(path) if e.text and e.text.strip()]
 
     def identifier(self, path: str, field: str, scheme_attr: str = "schemeID") -> Identifier | None:
-        found = self.located(path, field)
-        if found is None:
+        matches = _xpath(path, self.ns)(self.el)
+        if not matches:
             return None
+        found = matches[0]
+        if found.text is None or not found.text.strip():
+            self._bare_scheme(found, field, scheme_attr)
+            return None
+        self.locations[self.prefix + field] = f"{self.base}/{path} (line {found.sourceline})"
         return Identifier(found.text.strip(), found.get(scheme_attr))
+
+    def _bare_scheme(self, el, field: str, scheme_attr: str) -> None:
+        """Keep the scheme of an identifier element written without a value (see Invoice.bare_schemes)."""
+        scheme = el.get(scheme_attr)
+        if scheme is not None:
+            self.bare_schemes.append((self.prefix + field, scheme))
 
     def identifiers(self, path: str, field: str, start: int = 0, scheme_attr: str = "schemeID") -> list[Identifier]:
         """Every identifier at `path`, recorded as ``field[start]``, ``field[start + 1]``..."""
@@ -115,6 +129,8 @@ class XmlReader:
                 self.locations[f"{self.prefix}{field}[{index}]"] = (
                     f"{self.base}/{path}[{position + 1}] (line {el.sourceline})")
                 found.append(Identifier(el.text.strip(), el.get(scheme_attr)))
+            else:
+                self._bare_scheme(el, field, scheme_attr)
         return found
 
     def amount(self, path: str, field: str) -> Decimal | None:

@@ -77,7 +77,7 @@ def rule(rule_id: str, *, group: str, bt: tuple[str, ...], en: str, fr: str, hin
     def register(check: Check) -> Check:
         if rule_id in REGISTRY:
             raise ValueError(f"rule {rule_id} registered twice")
-        REGISTRY[rule_id] = Rule(rule_id, group, severity, bt, en, fr, hint, reason_code, check)
+        REGISTRY[rule_id] = Rule(rule_id, group, Severity(severity), bt, en, fr, hint, reason_code, check)
         return check
 
     return register

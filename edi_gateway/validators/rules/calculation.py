@@ -26,8 +26,9 @@ def _zero_if_none(value: Decimal | None) -> Decimal:
     return value if value is not None else Decimal(0)
 
 
-def _mismatch(declared: Decimal, expected: Decimal, field: str) -> Violation:
-    return Violation(field, declared, {"expected": expected})
+def _mismatch(declared: Decimal | None, expected: Decimal | None, field: str) -> Violation:
+    """A total that does not add up; `expected` is None when an operand is missing (nothing can be computed)."""
+    return Violation(field, declared, {"expected": "(not computable)" if expected is None else expected})
 
 
 @rule("BR-CO-10", group=GROUP, bt=("BT-106", "BT-131"),
@@ -37,12 +38,16 @@ def _mismatch(declared: Decimal, expected: Decimal, field: str) -> Violation:
       hint="Set BT-106 to {expected}, or correct the line amounts")
 def line_net_total(invoice: Invoice, context: CheckContext):
     declared = invoice.totals.line_net
-    amounts = [line.net_amount for line in invoice.lines]
-    if declared is None or not amounts or None in amounts:
+    if not invoice.totals.given or _unreadable(invoice, "totals.line_net", declared):
         return
-    expected = round2(sum(amounts))
+    expected = round2(sum((line.net_amount for line in invoice.lines if line.net_amount is not None), Decimal(0)))
     if declared != expected:
         yield _mismatch(declared, expected, "totals.line_net")
+
+
+def _unreadable(invoice: Invoice, path: str, value) -> bool:
+    """Present in the source but not a number: XML-VALUE reports it; the calculation rules say nothing."""
+    return value is None and path in invoice.locations
 
 
 @rule("BR-CO-11", group=GROUP, bt=("BT-107", "BT-92"),
@@ -68,12 +73,13 @@ def charge_total(invoice: Invoice, context: CheckContext):
 
 
 def _sum_of_document_level(invoice: Invoice, is_charge: bool, declared: Decimal | None, field: str):
-    amounts = [ac.amount for ac in invoice.allowances_charges if ac.is_charge is is_charge]
-    if None in amounts or (declared is None and not amounts):
+    """The declared total must equal the rounded sum; no total is right only when there is nothing to sum."""
+    items = [ac for ac in invoice.allowances_charges if ac.is_charge is is_charge]
+    if not invoice.totals.given or _unreadable(invoice, field, declared) or (declared is None and not items):
         return
-    expected = round2(sum(amounts, Decimal(0)))
-    if _zero_if_none(declared) != expected:
-        yield _mismatch(_zero_if_none(declared), expected, field)
+    expected = round2(sum((ac.amount for ac in items if ac.amount is not None), Decimal(0)))
+    if declared != expected:
+        yield _mismatch(declared, expected, field)
 
 
 @rule("BR-CO-13", group=GROUP, bt=("BT-109", "BT-106", "BT-107", "BT-108"),
@@ -84,10 +90,16 @@ def _sum_of_document_level(invoice: Invoice, is_charge: bool, declared: Decimal 
       hint="Set BT-109 to {expected}, or correct the line total, allowances or charges")
 def total_without_vat(invoice: Invoice, context: CheckContext):
     t = invoice.totals
-    if t.tax_exclusive is None or t.line_net is None:
+    if not t.given or any(_unreadable(invoice, f"totals.{name}", getattr(t, name))
+                          for name in ("tax_exclusive", "line_net", "allowances", "charges")):
         return
-    expected = round2(t.line_net - _zero_if_none(t.allowances) + _zero_if_none(t.charges))
-    if t.tax_exclusive != expected:
+    if t.line_net is None:
+        expected = None
+    elif t.allowances is None and t.charges is None:
+        expected = t.line_net  # compared as written, unrounded, like the official artifact
+    else:
+        expected = round2(t.line_net - _zero_if_none(t.allowances) + _zero_if_none(t.charges))
+    if t.tax_exclusive is None or expected is None or t.tax_exclusive != expected:
         yield _mismatch(t.tax_exclusive, expected, "totals.tax_exclusive")
 
 
@@ -99,10 +111,10 @@ def total_without_vat(invoice: Invoice, context: CheckContext):
       hint="Set BT-110 to {expected}, or correct the VAT breakdown")
 def total_vat(invoice: Invoice, context: CheckContext):
     declared = invoice.totals.tax
-    amounts = [vat.tax_amount for vat in invoice.vat_breakdown]
-    if declared is None or not amounts or None in amounts:
+    if not invoice.vat_breakdown or _unreadable(invoice, "totals.tax", declared):
         return
-    expected = round2(sum(amounts))
+    expected = round2(sum((vat.tax_amount for vat in invoice.vat_breakdown if vat.tax_amount is not None),
+                          Decimal(0)))
     if declared != expected:
         yield _mismatch(declared, expected, "totals.tax")
 
@@ -114,10 +126,17 @@ def total_vat(invoice: Invoice, context: CheckContext):
          "(BT-109 + BT-110) = {expected}",
       hint="Set BT-112 to {expected}, or correct BT-109 / BT-110")
 def total_with_vat(invoice: Invoice, context: CheckContext):
+    """As the official artifact: judged once the invoice currency is known, and the total VAT must be given in it."""
     t = invoice.totals
-    if t.tax_inclusive is None or t.tax_exclusive is None:
+    if invoice.currency is None or any(_unreadable(invoice, f"totals.{name}", getattr(t, name))
+                                       for name in ("tax_inclusive", "tax_exclusive", "tax")):
         return
-    expected = round2(t.tax_exclusive + _zero_if_none(t.tax))
+    vat_in_currency = t.tax if invoice.amount_currencies.get("totals.tax", invoice.currency) == invoice.currency \
+        else None
+    if vat_in_currency is None or t.tax_exclusive is None:
+        yield _mismatch(t.tax_inclusive, None, "totals.tax_inclusive")
+        return
+    expected = round2(t.tax_exclusive + vat_in_currency)
     if t.tax_inclusive != expected:
         yield _mismatch(t.tax_inclusive, expected, "totals.tax_inclusive")
 
@@ -129,9 +148,15 @@ def total_with_vat(invoice: Invoice, context: CheckContext):
          "l'arrondi (BT-112 − BT-113 + BT-114) = {expected}",
       hint="Set BT-115 to {expected}, or correct the paid or rounding amounts")
 def amount_due(invoice: Invoice, context: CheckContext):
+    """BT-115 − BT-114 = BT-112 − BT-113, each side rounded as the official artifact rounds it."""
     t = invoice.totals
-    if t.payable is None or t.tax_inclusive is None:
+    if not t.given or any(_unreadable(invoice, f"totals.{name}", getattr(t, name))
+                          for name in ("payable", "tax_inclusive", "prepaid", "rounding")):
         return
-    expected = round2(t.tax_inclusive - _zero_if_none(t.prepaid) + _zero_if_none(t.rounding))
-    if t.payable != expected:
-        yield _mismatch(t.payable, expected, "totals.payable")
+    if t.payable is None or t.tax_inclusive is None:
+        yield _mismatch(t.payable, None, "totals.payable")
+        return
+    due = t.tax_inclusive if t.prepaid is None else round2(t.tax_inclusive - t.prepaid)
+    paid = t.payable if t.rounding is None else round2(t.payable - t.rounding)
+    if paid != due:
+        yield _mismatch(t.payable, due + _zero_if_none(t.rounding), "totals.payable")
