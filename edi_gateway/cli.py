@@ -49,18 +49,26 @@ def _parser() -> argparse.ArgumentParser:
     run = commands.add_parser("run", help="process what is in the inbox once, then exit")
     _add_location_options(run)
     run.add_argument("--json", action="store_true", help="print the summary as JSON instead of a table")
+    _add_strict_option(run)
     run.set_defaults(handler=_run)
 
     validate = commands.add_parser("validate", help="dry run: parse and check files, record and move nothing")
     validate.add_argument("files", nargs="+", type=Path)
     validate.add_argument("--json", action="store_true", help="one JSON object per invoice")
     validate.add_argument("--config", type=Path, help="TOML configuration file (rule grades, limits)")
+    _add_strict_option(validate)
     validate.set_defaults(handler=_validate)
 
     rules = commands.add_parser("rules", help="list the rules the gateway applies")
     rules.add_argument("--markdown", action="store_true", help="print docs/rules.md")
     rules.set_defaults(handler=_rules)
     return parser
+
+
+def _add_strict_option(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--strict", action="store_true",
+                         help="also run the official EN 16931 and French CTC artifacts (Saxon; slower) and report "
+                              "their findings beside the gateway's own")
 
 
 def _add_location_options(command: argparse.ArgumentParser) -> None:
@@ -73,7 +81,8 @@ def _add_location_options(command: argparse.ArgumentParser) -> None:
 def _run(args: argparse.Namespace) -> int:
     from .ledger import Ledger
 
-    settings = load_settings(args.config, inbox=args.inbox, outbox=args.outbox, database=args.db)
+    settings = load_settings(args.config, inbox=args.inbox, outbox=args.outbox, database=args.db,
+                             strict=args.strict or None)
     results = Gateway(settings, Ledger(settings.database)).run_once()
     if args.json:
         print(json.dumps([_result_dict(r) for r in results], indent=2))
@@ -117,7 +126,7 @@ def _print_summary(results: list[BatchResult], outbox: Path) -> None:
 def _validate(args: argparse.Namespace) -> int:
     from .parsers import read_flow
 
-    settings = load_settings(args.config)
+    settings = load_settings(args.config, strict=args.strict or None)
     context = CheckContext()  # shared by every file given, so duplicates across them are found too
     any_rejected = False
     console = _console()
@@ -125,7 +134,7 @@ def _validate(args: argparse.Namespace) -> int:
         try:
             data = path.read_bytes()
             verdicts = list(check_documents(read_flow(data, Origin(file_name=path.name), settings.limits),
-                                            context, settings.policy))
+                                            context, settings.policy, strict=settings.strict))
         except (UnreadableFlow, OSError) as exc:
             any_rejected = True
             _print_unreadable(path, exc, args.json, console)
@@ -157,7 +166,9 @@ def _print_verdict(verdict, as_json: bool, console: Console) -> None:
     mark = "[green]✓ accepted[/]" if verdict.decision is Decision.ACCEPTED else "[red]✗ rejected[/]"
     console.print(f"{mark} {verdict.origin.label()} invoice {number or '?'}", highlight=False)
     for f in verdict.findings:
-        console.print(f"    {f.severity.value:7} {f.rule:10} {f.location or '-'}", highlight=False)
+        source = "" if f.source == "native" else f" [{f.source}]"
+        console.print(f"    {f.severity.value:7} {f.rule:10} {f.location or '-'}{source}", highlight=False,
+                      markup=False)
         console.print(f"            {f.message_en}", highlight=False, markup=False)
         if f.hint:
             console.print(f"            → {f.hint}", highlight=False, markup=False)

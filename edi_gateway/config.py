@@ -18,6 +18,10 @@ zip_max_members = 100000
 
 [rules]                          # re-grade a rule: "fatal", "warning" or "off"
 "BR-23" = "warning"
+
+[validation]
+strict = false                   # also run the official CEN and CTC-FR artifacts (saxonche, ~10 ms an invoice)
+french_ctc = "warning"           # grade of the BR-FR-Flux2 (2026 reform) findings in strict mode
 ```
 Relative paths are relative to the configuration file's folder (or to the current folder without one).
 """
@@ -34,7 +38,8 @@ from .ledger.store import default_url
 from .parsers.lots import Limits
 from .policy import OFF, Policy
 
-_SECTIONS = {"gateway", "folders", "limits", "rules"}
+_SECTIONS = {"gateway", "folders", "limits", "rules", "validation"}
+_VALIDATION_KEYS = {"strict", "french_ctc"}
 _GATEWAY_KEYS = {"inbox", "outbox", "database", "depositor", "settle_seconds"}
 _FOLDER_KEYS = {"work", "archive", "quarantine"}
 _GRADES = {"fatal", "warning", OFF}
@@ -52,6 +57,7 @@ class Settings:
     settle_seconds: float = 0.0
     limits: Limits = Limits()
     policy: Policy = Policy()
+    strict: bool = False  # also run the official artifacts (see validators/official.py)
 
     @property
     def state_dir(self) -> Path:
@@ -71,8 +77,8 @@ class Settings:
         return self.quarantine or self.state_dir / "quarantine"
 
 
-def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings:
-    """Settings from `config_file` (optional) with non-None `overrides` (inbox, outbox, database) on top."""
+def load_settings(config_file: Path | None = None, *, strict: bool | None = None, **overrides: Any) -> Settings:
+    """Settings from `config_file` (optional) with non-None `overrides` (inbox, outbox, database, strict) on top."""
     document: dict[str, Any] = {}
     base = Path.cwd()
     if config_file is not None:
@@ -80,6 +86,7 @@ def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings
         base = config_file.resolve().parent
     gateway = _section(document, "gateway", _GATEWAY_KEYS)
     folders = _section(document, "folders", _FOLDER_KEYS)
+    validation = _section(document, "validation", _VALIDATION_KEYS)
     values = {**gateway, **{k: v for k, v in overrides.items() if v is not None}}
     inbox = _path(base, values.get("inbox", "inbox"))
     outbox = _path(base, values.get("outbox", "outbox"))
@@ -89,7 +96,8 @@ def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings
         work=_optional_path(base, folders.get("work")), archive=_optional_path(base, folders.get("archive")),
         quarantine=_optional_path(base, folders.get("quarantine")),
         settle_seconds=float(values.get("settle_seconds", 0.0)),
-        limits=_limits(document.get("limits", {})), policy=_policy(document.get("rules", {})),
+        limits=_limits(document.get("limits", {})), policy=_policy(document.get("rules", {}), validation),
+        strict=_strict(validation) if strict is None else strict,
     )
 
 
@@ -126,8 +134,16 @@ def _limits(section: dict[str, Any]) -> Limits:
     return Limits(**section)
 
 
-def _policy(section: dict[str, Any]) -> Policy:
+def _strict(validation: dict[str, Any]) -> bool:
+    value = validation.get("strict", False)
+    if not isinstance(value, bool):
+        raise ConfigError(f"[validation]: strict = {value!r}; expected true or false")
+    return value
+
+
+def _policy(section: dict[str, Any], validation: dict[str, Any]) -> Policy:
     from .validators.engine import all_rules
+    from .validators.official import FRENCH_CTC_SOURCES
 
     known = {r.id for r in all_rules()}
     for rule_id, grade in section.items():
@@ -135,7 +151,10 @@ def _policy(section: dict[str, Any]) -> Policy:
             raise ConfigError(f"[rules]: unknown rule {rule_id!r} (see `edi-gateway rules`)")
         if grade not in _GRADES:
             raise ConfigError(f"[rules]: {rule_id} = {grade!r}; expected one of {sorted(_GRADES)}")
-    return Policy(dict(section))
+    french_ctc = validation.get("french_ctc", "warning")
+    if french_ctc not in _GRADES:
+        raise ConfigError(f"[validation]: french_ctc = {french_ctc!r}; expected one of {sorted(_GRADES)}")
+    return Policy(dict(section), {source: french_ctc for source in FRENCH_CTC_SOURCES})
 
 
 def _path(base: Path, value: str | Path) -> Path:

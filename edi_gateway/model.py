@@ -380,7 +380,7 @@ class Finding:
     field: str = ""  # field path in the model
     location: str | None = None  # where in the source (XPath or CSV row/column)
     value: str | None = None  # the offending value, as found
-    source: str = "native"  # "native", "xsd", or the name of an official artifact
+    source: str = "native"  # "native", "xsd", or the official artifact that reported it (strict mode)
 
     def as_dict(self) -> dict[str, str | None]:
         """The stable JSON shape other tools read (see `edi-gateway validate --json`)."""
@@ -394,6 +394,7 @@ class Finding:
             "message_fr": self.message_fr,
             "message_en": self.message_en,
             "hint": self.hint,
+            "source": self.source,
         }
 
 

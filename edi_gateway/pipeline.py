@@ -32,6 +32,7 @@ from .parsers import ParsedDocument, read_flow
 from .policy import Policy
 from .validators import CheckContext, check_schema, run_rules
 from .validators.engine import reason_code
+from .validators.official import official_validator
 from .validators.rules.duplicates import duplicate_key
 
 log = logging.getLogger(__name__)
@@ -55,14 +56,21 @@ class BatchResult:
 
 
 # -- validation (pure: no ledger, no files) -------------------------------------------------------------------
-def check_document(document: ParsedDocument, context: CheckContext, policy: Policy) -> Verdict:
-    """Every finding on one parsed document and the decision they lead to."""
+def check_document(document: ParsedDocument, context: CheckContext, policy: Policy, strict: bool = False
+                   ) -> Verdict:
+    """Every finding on one parsed document and the decision they lead to.
+
+    With `strict`, the official artifacts (EN 16931 and the French CTC rules) run too, through Saxon, and their
+    findings join the native ones, marked with their source.
+    """
     findings = list(document.findings)
     invoice = document.invoice
     if document.tree is not None:
         findings += check_schema(document.tree, document.format, invoice.profile if invoice else None)
     if invoice is not None:
         findings += run_rules(invoice, context)
+    if strict and document.tree is not None:
+        findings += official_validator().check(document.format, document.content, french=True)
     findings = policy.grade(findings)
     decision = policy.decide(findings)
     if decision is Decision.ACCEPTED and invoice is not None:
@@ -73,14 +81,14 @@ def check_document(document: ParsedDocument, context: CheckContext, policy: Poli
 
 
 def check_documents(documents: Iterable[ParsedDocument], context: CheckContext, policy: Policy,
-                    accepted_keys: Callable[[list], set] | None = None) -> Iterator[Verdict]:
+                    accepted_keys: Callable[[list], set] | None = None, strict: bool = False) -> Iterator[Verdict]:
     """Check documents a chunk at a time; `accepted_keys` (the ledger's bulk lookup) feeds the duplicate rule."""
     for chunk in batched(documents, CHUNK_SIZE):
         if accepted_keys is not None:
             keys = [duplicate_key(d.invoice) for d in chunk if d.invoice is not None]
             context.accepted_in_ledger = accepted_keys([k for k in keys if k is not None])
         for document in chunk:
-            yield check_document(document, context, policy)
+            yield check_document(document, context, policy, strict)
 
 
 def flow_format(verdicts: list[Verdict], data: bytes) -> str | None:
@@ -154,7 +162,8 @@ class Gateway:
             context = CheckContext()
             try:
                 verdicts = list(check_documents(read_flow(data, origin, self.settings.limits), context,
-                                                self.settings.policy, self.ledger.accepted_keys))
+                                                self.settings.policy, self.ledger.accepted_keys,
+                                                self.settings.strict))
             except UnreadableFlow as exc:
                 self.ledger.mark_irrecevable(batch.id, exc.code, exc.message_en, exc.message_fr)
                 return

@@ -47,7 +47,7 @@ def test_valid_invoice_is_accepted_recorded_reported_and_archived(gateway_dirs):
     acceptance = _report(gateway_dirs, result, "acceptance")
     assert [i["number"] for i in acceptance["invoices"]] == ["BD-2026-0001"]
     assert acceptance["invoices"][0]["recipient"] == "21713000400013"
-    assert acceptance["invoices"][0]["amount_due"] == "250.33"
+    assert acceptance["invoices"][0]["amount_due"] == "31352.00"
     assert _ledger_rows(gateway_dirs, "select state, flow_status from batches") == [("DONE", "IN_INTEGRE")]
     assert _ledger_rows(gateway_dirs, "select number, supplier_id, issue_year, decision, status_code from invoices") \
         == [("BD-2026-0001", "32456789000011", 2026, "accepted", "200")]
@@ -63,7 +63,7 @@ def test_wrong_total_is_rejected_with_located_finding_and_hint(gateway_dirs):
     [invoice] = _report(gateway_dirs, result, "rejection")["invoices"]
     [finding] = invoice["findings"]
     assert finding["rule"] == "BR-CO-15" and finding["severity"] == "fatal"
-    assert finding["value"] == "260.33" and "250.33" in finding["message_en"] and "250.33" in finding["hint"]
+    assert finding["value"] == "31362.00" and "31352.00" in finding["message_en"] and "31352.00" in finding["hint"]
     assert finding["location"].startswith("/Invoice/cac:LegalMonetaryTotal/cbc:TaxInclusiveAmount (line ")
     csv_text = (gateway_dirs["outbox"] / "reports" / result.batch_id / "rejection.csv").read_text()
     assert "BR-CO-15" in csv_text and csv_text.splitlines()[0].startswith("invoice;number;supplier")
@@ -223,7 +223,7 @@ def test_cli_validate_is_a_dry_run(tmp_path, capsys):
         ("good.xml", "BD-2026-0600", "accepted"), ("bad.xml", "BD-2026-0601", "rejected")]
     assert [f["rule"] for f in lines[1]["findings"]] == ["FR-REC-02"]
     assert set(lines[1]["findings"][0]) == {"rule", "severity", "bt", "field", "location", "value", "message_fr",
-                                            "message_en", "hint"}
+                                            "message_en", "hint", "source"}
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.xml", "good.xml"], "nothing recorded or moved"
 
 

