@@ -37,6 +37,7 @@ test: install-test
 
 bench: install
 	$(BIN)/python benchmarks/pipeline.py 1000
+	$(BIN)/python benchmarks/rules.py 1000 --official 200
 
 rules-doc: install
 	$(BIN)/edi-gateway rules --markdown > docs/rules.md
