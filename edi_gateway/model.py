@@ -41,6 +41,12 @@ class DocumentFormat(str, enum.Enum):
     ZIP = "zip"
 
 
+INVOICE, CREDIT_NOTE = "invoice", "credit-note"
+# UNTDID 1001 codes of credit notes: credit note, self-billed, consolidated, price variation, delcredere,
+# factored, OCR, reversal of debit, forwarder's credit note
+CREDIT_NOTE_TYPES = frozenset({"381", "261", "262", "296", "308", "396", "420", "458", "532"})
+
+
 @dataclass(slots=True)
 class Identifier:
     """An identifier with its scheme (ISO 6523 ICD code, e.g. 0009 SIRET, 0002 SIREN, or a VAT scheme)."""
@@ -334,6 +340,17 @@ class Invoice:
     # and the scheme of each identifier written without a value (`<cbc:ID schemeID="0088"/>`), as (field path of
     # the identifier, scheme): absent for every other rule, its scheme is still checked (BR-CL-07/10/11/13/21/...).
     bare_schemes: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def document_family(self) -> str:
+        """"credit-note" for a credit note (UBL CreditNote, or a credit-note type code), else "invoice".
+
+        Numbers are unique within a family: a credit note is not a duplicate of the invoice it corrects, even when
+        the supplier gives it the same number.
+        """
+        if self.format is DocumentFormat.UBL_CREDIT_NOTE or (self.type_code or "").strip() in CREDIT_NOTE_TYPES:
+            return CREDIT_NOTE
+        return INVOICE
 
     @property
     def issue_year(self) -> int | None:

@@ -72,7 +72,7 @@ def test_a_missing_mandatory_term_is_reported_with_its_bt():
 
 def test_duplicate_rules_read_the_context():
     invoice = _invoice(french_ubl("BD-2026-0001"))
-    key = ("32456789000011", "BD-2026-0001", 2026)
+    key = ("32456789000011", "BD-2026-0001", 2026, "invoice")
     assert [f.rule for f in run_rules(invoice, CheckContext(accepted_in_lot={key: "lot.zip!a.xml"}))] \
         == ["FR-DUP-01"]
     assert [f.rule for f in run_rules(invoice, CheckContext(accepted_in_ledger={key}))] == ["FR-DUP-02"]

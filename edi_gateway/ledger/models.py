@@ -60,7 +60,8 @@ class InvoiceRow(Base):
     __tablename__ = "invoices"
     __table_args__ = (
         UniqueConstraint("batch_id", "position", name="uq_invoice_batch_position"),
-        Index("uq_accepted_supplier_number_year", "supplier_id", "number", "issue_year", unique=True,
+        Index("uq_accepted_supplier_number_year_family", "supplier_id", "number", "issue_year", "document_family",
+              unique=True,
               sqlite_where=text("decision = 'accepted'"), postgresql_where=text("decision = 'accepted'")),
         Index("ix_invoice_supplier_number", "supplier_id", "number"),
     )
@@ -74,6 +75,7 @@ class InvoiceRow(Base):
     supplier_id: Mapped[str | None] = mapped_column(String(100))
     number: Mapped[str | None] = mapped_column(String(200))
     issue_year: Mapped[int | None] = mapped_column(Integer)
+    document_family: Mapped[str] = mapped_column(String(20), server_default="invoice")  # or "credit-note"
     issue_date: Mapped[str | None] = mapped_column(String(10))
     type_code: Mapped[str | None] = mapped_column(String(10))
     recipient_id: Mapped[str | None] = mapped_column(String(100))

@@ -19,7 +19,7 @@ from ..model import Decision, Verdict
 from .models import BatchRow, FindingRow, InvoiceRow, StatusEventRow
 
 CLAIMED, DECIDED, DONE = "CLAIMED", "DECIDED", "DONE"
-_KEYS_PER_QUERY = 300  # 3 bound parameters each: well under SQLite's and PostgreSQL's limits
+_KEYS_PER_QUERY = 200  # 4 bound parameters each: well under SQLite's and PostgreSQL's limits
 DEPOSITED, REJECTED = ("200", "Déposée"), ("213", "Rejetée")
 
 
@@ -110,23 +110,23 @@ class Ledger:
             session.execute(update(BatchRow).where(BatchRow.id == batch_id).values(**values))
 
     # -- invoices ------------------------------------------------------------------------------------------
-    def accepted_keys(self, keys: Iterable[tuple[str, str, int]]) -> set[tuple[str, str, int]]:
-        """Those of the (supplier, number, year) keys that the ledger already has as accepted invoices."""
+    def accepted_keys(self, keys: Iterable[tuple[str, str, int, str]]) -> set[tuple[str, str, int, str]]:
+        """Those of the (supplier, number, year, family) keys that the ledger already has as accepted invoices."""
         wanted = list(set(keys))
-        found: set[tuple[str, str, int]] = set()
+        found: set[tuple[str, str, int, str]] = set()
+        columns = (InvoiceRow.supplier_id, InvoiceRow.number, InvoiceRow.issue_year, InvoiceRow.document_family)
         with self.session() as session:
             for start in range(0, len(wanted), _KEYS_PER_QUERY):
                 chunk = wanted[start:start + _KEYS_PER_QUERY]
-                rows = session.execute(select(InvoiceRow.supplier_id, InvoiceRow.number, InvoiceRow.issue_year).where(
-                    tuple_(InvoiceRow.supplier_id, InvoiceRow.number, InvoiceRow.issue_year).in_(chunk),
-                    InvoiceRow.decision == Decision.ACCEPTED.value))
-                found.update((supplier, number, year) for supplier, number, year in rows)
+                rows = session.execute(select(*columns).where(
+                    tuple_(*columns).in_(chunk), InvoiceRow.decision == Decision.ACCEPTED.value))
+                found.update(tuple(row) for row in rows)
         return found
 
     def record_decisions(self, batch_id: str, verdicts: Iterable[Verdict], document_format: str | None) -> BatchRow:
         """Write every invoice, finding and status event of a batch and move it to DECIDED, in one transaction.
 
-        Raises DuplicateRace when the unique index on accepted (supplier, number, year) refuses a row.
+        Raises DuplicateRace when the unique index on accepted (supplier, number, year, family) refuses a row.
         """
         at = now()
         with self.session() as session:
@@ -172,6 +172,7 @@ def _invoice_row(batch_id: str, position: int, verdict: Verdict) -> InvoiceRow:
         row.supplier_id = invoice.supplier_key
         row.number = invoice.number
         row.issue_year = invoice.issue_year
+        row.document_family = invoice.document_family
         row.issue_date = invoice.issue_date.isoformat() if invoice.issue_date else None
         row.type_code = invoice.type_code
         row.recipient_id = invoice.recipient_key

@@ -32,14 +32,14 @@ class Violation:
 class CheckContext:
     """What rules may know besides the invoice. Filled by the pipeline; rules only read it.
 
-    `accepted_in_lot` maps (supplier, number, year) to the label of the invoice of the same lot accepted with
+    `accepted_in_lot` maps (supplier, number, year, family) to the label of the invoice of the same lot accepted with
     that key; `accepted_in_ledger` holds the keys of the invoices being checked that the ledger already has as
     accepted (the pipeline looks them up in bulk, a chunk of invoices at a time).
     """
 
     today: date = field(default_factory=date.today)
-    accepted_in_lot: dict[tuple[str, str, int], str] = field(default_factory=dict)
-    accepted_in_ledger: set[tuple[str, str, int]] = field(default_factory=set)
+    accepted_in_lot: dict[tuple[str, str, int, str], str] = field(default_factory=dict)
+    accepted_in_ledger: set[tuple[str, str, int, str]] = field(default_factory=set)
 
 
 Check = Callable[[Invoice, CheckContext], Iterable[Violation]]

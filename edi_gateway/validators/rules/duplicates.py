@@ -1,8 +1,10 @@
 """Duplicate invoice numbers: an invoice number is unique per supplier and per year of issue.
 
-The key is (supplier identifier, BT-1, year of BT-2), as on the platform. Only accepted invoices count: a rejected
-invoice may be deposited again once corrected. Inside a lot, the first accepted occurrence wins. The ledger's
-unique constraint backs the second rule when two processes race.
+The key is (supplier identifier, BT-1, year of BT-2), as on the platform, within a document family: a credit note
+is not a duplicate of the invoice it corrects, even under the same number. Only accepted invoices count: a
+rejected invoice may be deposited again once corrected. Inside a lot, the first accepted occurrence wins; across
+the lots of a run and against earlier runs, the ledger answers (looked up in bulk). The ledger's unique index on
+accepted (supplier, number, year, family) backs the rule when two workers race on the same invoice.
 """
 
 from __future__ import annotations
@@ -13,12 +15,15 @@ from ..engine import CheckContext, Violation, rule
 GROUP = "Duplicates"
 
 
-def duplicate_key(invoice: Invoice) -> tuple[str, str, int] | None:
-    """(supplier, number, year), or None when one of them is missing (other rules report that)."""
+DuplicateKey = tuple[str, str, int, str]  # supplier, number, year of issue, document family
+
+
+def duplicate_key(invoice: Invoice) -> DuplicateKey | None:
+    """(supplier, number, year, family), or None when one of them is missing (other rules report that)."""
     supplier, number, year = invoice.supplier_key, invoice.number, invoice.issue_year
     if not supplier or not number or year is None:
         return None
-    return supplier, number.strip(), year
+    return supplier, number.strip(), year, invoice.document_family
 
 
 @rule("FR-DUP-01", group=GROUP, bt=("BT-1", "BT-2", "BT-29"), reason_code="DOUBLON",
