@@ -53,10 +53,12 @@ def zero_line(category: str, percent: str):
 
 
 def exempt_breakdown(code: str):
-    """A 0.00 line exempt from VAT (E), and its 0.00 breakdown with the exemption reason code `code`."""
+    """A 0.00 line exempt from VAT (E), and its 0.00 breakdown with the exemption reason code `code` (and the
+    text French invoices give with it)."""
     subtotal = ('<cac:TaxSubtotal><cbc:TaxableAmount currencyID="EUR">0.00</cbc:TaxableAmount>'
                 '<cbc:TaxAmount currencyID="EUR">0.00</cbc:TaxAmount><cac:TaxCategory><cbc:ID>E</cbc:ID>'
                 f"<cbc:Percent>0</cbc:Percent><cbc:TaxExemptionReasonCode>{code}</cbc:TaxExemptionReasonCode>"
+                "<cbc:TaxExemptionReason>Exonération de TVA, article 261-4-4° du CGI</cbc:TaxExemptionReason>"
                 "<cac:TaxScheme><cbc:ID>VAT</cbc:ID></cac:TaxScheme></cac:TaxCategory></cac:TaxSubtotal>")
     return zero_line("E", "0"), insert(f"{INVOICE}/cac:TaxTotal", subtotal)
 

@@ -151,6 +151,7 @@ MUTATIONS = [
     mutation("BR-65", insert(ITEM, "<cac:CommodityClassification><cbc:ItemClassificationCode>45261210"
                                    "</cbc:ItemClassificationCode></cac:CommodityClassification>",
                              after="cac:SellersItemIdentification")),
+    mutation("BR-CO-09", set_text(f"{SELLER}/cac:PartyTaxScheme/cbc:CompanyID", "ZZ28324567890")),
     mutation("BR-CO-04", remove(f"{ITEM}/cac:ClassifiedTaxCategory/cbc:ID")),
     mutation("BR-CO-10", set_text(f"{TOTALS}/cbc:LineExtensionAmount", "26326.00"), also=("BR-CO-13",)),
     mutation("BR-CO-11", insert(TOTALS, '<cbc:AllowanceTotalAmount currencyID="EUR">1.00</cbc:AllowanceTotalAmount>',

@@ -65,12 +65,14 @@ _TYPE_CODE_LIST = {DocumentFormat.UBL_INVOICE: 0, DocumentFormat.UBL_CREDIT_NOTE
 
 
 @rule("BR-CL-01", group=GROUP, bt=("BT-3",),
-      en="The document type code (BT-3) '{value}' is not an {kind} type code of UNTDID 1001",
-      fr="Le code de type de document (BT-3) « {value} » n'est pas un code de type {kind_fr} de l'UNTDID 1001",
+      en="The document type code (BT-3) '{value}' is not in the UNTDID 1001 list of {kind} type codes",
+      fr="Le code de type de document (BT-3) « {value} » n'est pas dans la liste UNTDID 1001 des codes de type "
+         "{kind_fr}",
       hint="Use a UNTDID 1001 {kind} type code, e.g. {example}")
 def type_code(invoice: Invoice, context: CheckContext):
     # A UBL Invoice takes the invoice list, a UBL CreditNote the credit note list (the official assertion picks by
-    # element); CII and CSV have one type code element for both, so either list is accepted there.
+    # element); CII and CSV have one type code element for both, so either list is accepted there (the CEN CII
+    # binding's list is exactly the union of the two).
     value = invoice.type_code
     if value is None:
         return
@@ -80,7 +82,7 @@ def type_code(invoice: Invoice, context: CheckContext):
     elif position == 0:
         kind = {"kind": "invoice", "kind_fr": "de facture", "example": "380"}
     else:
-        kind = {"kind": "invoice or credit note", "kind_fr": "de facture ou d'avoir", "example": "380 or 381"}
+        kind = {"kind": "invoice and credit note", "kind_fr": "de facture et d'avoir", "example": "380 or 381"}
     positions = (0, 1) if position is None else (position,)
     if not any(listed(value, "BR-CL-01", p) for p in positions):
         yield Violation("type_code", value, kind)
@@ -111,14 +113,21 @@ def tax_currency(invoice: Invoice, context: CheckContext):
     yield from _unlisted("BR-CL-05", [("tax_currency", invoice.tax_currency)])
 
 
+_CII_FORMATS = (DocumentFormat.CII, DocumentFormat.FACTURX_PDF)
+
+
 @rule("BR-CL-06", group=GROUP, bt=("BT-8",),
-      en="The value added tax point date code (BT-8) '{value}' is not one of the UNTDID 2005 codes allowed "
-         "(3, 35, 432)",
-      fr="Le code de date d'exigibilité de la TVA (BT-8) « {value} » n'est pas un des codes UNTDID 2005 admis "
-         "(3, 35, 432)",
-      hint="Use 3 (invoice issue date), 35 (actual delivery date) or 432 (paid to date)")
+      en="The value added tax point date code (BT-8) '{value}' is not one of the codes allowed ({codes})",
+      fr="Le code de date d'exigibilité de la TVA (BT-8) « {value} » n'est pas un des codes admis ({codes})",
+      hint="Use {codes}: the tax point is, in that order, the invoice date, the actual delivery date, the date of "
+           "payment")
 def tax_point_date_code(invoice: Invoice, context: CheckContext):
-    yield from _unlisted("BR-CL-06", [("tax_point_date_code", invoice.tax_point_date_code)])
+    # The list is the syntax's: UNTDID 2005 in UBL, UNTDID 2475 in CII (see validators/codes.py).
+    value = invoice.tax_point_date_code
+    syntax = "cii" if invoice.format in _CII_FORMATS else "ubl"
+    if value is not None and not listed(value, "BR-CL-06", syntax=syntax):
+        allowed = ", ".join(sorted(code_list("BR-CL-06", syntax=syntax), key=lambda code: (len(code), code)))
+        yield Violation("tax_point_date_code", value, {"codes": allowed})
 
 
 @rule("BR-CL-07", group=GROUP, bt=("BT-18-1", "BT-128-1"),

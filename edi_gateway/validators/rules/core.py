@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ...model import AllowanceCharge, Invoice, Party
+from ..codes import code_list
 from ..engine import CheckContext, Violation, rule
 
 GROUP = "EN 16931 core"
@@ -516,3 +517,18 @@ def _identified(party: Party) -> bool:
 def at_least_one_vat_breakdown(invoice: Invoice, context: CheckContext):
     if not invoice.vat_breakdown:
         yield Violation("vat_breakdown")
+
+
+@rule("BR-CO-09", group=GROUP, bt=("BT-31", "BT-48", "BT-63"),
+      en="The VAT identifier {value} shall start with the ISO 3166-1 alpha-2 code of the issuing country "
+         "(EL for Greece)",
+      fr="Le numéro de TVA {value} doit commencer par le code pays ISO 3166-1 alpha-2 du pays émetteur "
+         "(EL pour la Grèce)",
+      hint="Write the VAT number with its country prefix, e.g. FR28324567890")
+def vat_identifier_prefix(invoice: Invoice, context: CheckContext):
+    """The official test: the first two characters are a code of the assertion's own country list."""
+    prefixes = code_list("BR-CO-09")
+    for role in ("seller", "buyer", "seller_tax_representative"):
+        party = getattr(invoice, role)
+        if party is not None and party.vat_id is not None and party.vat_id[:2] not in prefixes:
+            yield Violation(f"{role}.vat_id", party.vat_id)

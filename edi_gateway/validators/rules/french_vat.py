@@ -96,6 +96,7 @@ from stdnum.exceptions import InvalidChecksum, InvalidComponent, InvalidFormat, 
 from stdnum.fr import tva
 
 from ...model import Address, Invoice, Severity
+from ..codes import ISO_4217, listed
 from ..engine import CheckContext, Violation, rule
 
 GROUP = "TVA (France)"
@@ -353,8 +354,8 @@ def autoliquidation_mention(invoice: Invoice, context: CheckContext):
 # ------------------------------------------------------------------------------------------------------------------
 def expected_line_net(line) -> Decimal | None:
     """BT-129 × BT-146 ÷ BT-149 + Σ BT-141 − Σ BT-136, exact (None when an operand is missing or unusable)."""
-    if line.quantity is None or line.net_price is None:
-        return None
+    if line.quantity is None or line.net_price is None or line.net_price < 0:
+        return None  # a negative net price is BR-27's
     base = line.price_base_quantity if line.price_base_quantity is not None else Decimal(1)
     if base <= 0 or any(ac.amount is None for ac in line.allowances_charges):
         return None
@@ -391,8 +392,8 @@ def net_price(invoice: Invoice, context: CheckContext):
     if not under_french_vat(invoice):
         return
     for i, line in enumerate(invoice.lines):
-        if line.gross_price is None or line.net_price is None:
-            continue
+        if line.gross_price is None or line.net_price is None or line.gross_price < 0 or line.net_price < 0:
+            continue  # negative prices are BR-27's and BR-28's
         expected = line.gross_price - (line.price_discount or Decimal(0))
         if abs(line.net_price - expected) > TOLERANCE:
             yield Violation(f"lines[{i}].net_price", line.net_price, {"line": line.id or i + 1, "expected": expected})
@@ -432,8 +433,8 @@ def vat_in_euros(invoice: Invoice, context: CheckContext):
     if not under_french_vat(invoice):
         return
     currency = (invoice.currency or "").strip().upper()
-    if not currency or currency == "EUR":
-        return
+    if not currency or currency == "EUR" or not listed(currency, ISO_4217):
+        return  # missing or not an ISO 4217 code: BR-05, BR-CL-04
     tax_currency = (invoice.tax_currency or "").strip().upper()
     if tax_currency != "EUR":
         yield Violation("tax_currency", invoice.tax_currency or "no BT-6", {"currency": currency})

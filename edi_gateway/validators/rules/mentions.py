@@ -68,14 +68,12 @@ from __future__ import annotations
 
 import re
 
-from ...model import DocumentFormat, Invoice, Severity
+from ...model import CREDIT_NOTE, Invoice, Severity
 from ..engine import CheckContext, Violation, rule
 from .french_vat import country, fold
 
 GROUP = "Mentions obligatoires"
 
-#: UNTDID 1001 credit note codes of the EN 16931 code list (BR-CL-01), as in the UBL CreditNote.
-CREDIT_NOTE_TYPES = frozenset({"81", "83", "261", "262", "296", "308", "381", "396", "420", "458", "532"})
 CORRECTIVE_INVOICE_TYPES = frozenset({"384"})
 #: Countries where the Code de commerce applies: France and its overseas departments and collectivities.
 FRENCH_COUNTRIES = frozenset({"FR", "GP", "MQ", "GF", "RE", "YT", "PM", "BL", "MF"})
@@ -88,7 +86,8 @@ def french_seller(invoice: Invoice) -> bool:
 
 
 def is_credit_note(invoice: Invoice) -> bool:
-    return invoice.format is DocumentFormat.UBL_CREDIT_NOTE or (invoice.type_code or "").strip() in CREDIT_NOTE_TYPES
+    """A UBL CreditNote or a credit-note type code (the model's document family)."""
+    return invoice.document_family == CREDIT_NOTE
 
 
 def _payment_expected(invoice: Invoice) -> bool:

@@ -25,6 +25,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from decimal import ROUND_FLOOR, Decimal
+from typing import NamedTuple
 
 from ...model import AllowanceCharge, DocumentFormat, Invoice, Line, VatBreakdown
 from ..engine import CheckContext, Violation, rule
@@ -45,17 +46,31 @@ def _lines_in(invoice: Invoice, code: str) -> Iterator[tuple[str, Line]]:
             yield f"lines[{position}]", line
 
 
-def _document_allowances_charges(invoice: Invoice) -> Iterator[tuple[str, AllowanceCharge]]:
+class Placed(NamedTuple):
+    """An allowance or charge, with its field path and how messages name it (its number, and its line's)."""
+
+    path: str
+    ac: AllowanceCharge
+    name_en: str
+    name_fr: str
+
+    def params(self) -> dict[str, str]:
+        return {"position_en": self.name_en, "position_fr": self.name_fr}
+
+
+def _document_allowances_charges(invoice: Invoice) -> Iterator[Placed]:
     for position, ac in enumerate(invoice.allowances_charges):
-        yield f"allowances_charges[{position}]", ac
+        yield Placed(f"allowances_charges[{position}]", ac, str(position + 1), str(position + 1))
 
 
-def _every_allowance_charge(invoice: Invoice) -> Iterator[tuple[str, AllowanceCharge]]:
+def _every_allowance_charge(invoice: Invoice) -> Iterator[Placed]:
     """Document-level allowances and charges, then line-level ones: what `//cac:AllowanceCharge` reaches."""
     yield from _document_allowances_charges(invoice)
     for line_position, line in enumerate(invoice.lines):
+        line_name = line.id or str(line_position + 1)
         for position, ac in enumerate(line.allowances_charges):
-            yield f"lines[{line_position}].allowances_charges[{position}]", ac
+            yield Placed(f"lines[{line_position}].allowances_charges[{position}]", ac,
+                         f"{position + 1} of line {line_name}", f"{position + 1} de la ligne {line_name}")
 
 
 def _breakdowns_in(invoice: Invoice, code: str) -> Iterator[tuple[str, VatBreakdown]]:
@@ -67,7 +82,7 @@ def _breakdowns_in(invoice: Invoice, code: str) -> Iterator[tuple[str, VatBreakd
 def _uses(invoice: Invoice, code: str) -> int:
     """How many lines, allowances and charges (at any level) are in VAT category `code`."""
     lines = sum(1 for _ in _lines_in(invoice, code))
-    return lines + sum(1 for _, ac in _every_allowance_charge(invoice) if ac.vat_category == code)
+    return lines + sum(1 for placed in _every_allowance_charge(invoice) if placed.ac.vat_category == code)
 
 
 def _xpath_round(value: Decimal) -> Decimal:
@@ -317,7 +332,7 @@ def _has_subject(invoice: Invoice, category: Category, is_charge: bool | None) -
     if is_charge is None:
         return any(_lines_in(invoice, category.code))
     candidates = _document_allowances_charges(invoice) if category.code == "O" else _every_allowance_charge(invoice)
-    return any(ac.is_charge is is_charge and ac.vat_category == category.code for _, ac in candidates)
+    return any(placed.ac.is_charge is is_charge and placed.ac.vat_category == category.code for placed in candidates)
 
 
 # --- Rules 05 to 07: the VAT rate of lines, allowances and charges -------------------------------------------------
@@ -326,33 +341,39 @@ def _register_rate_rules(category: Category) -> None:
     rate = category.rate
     _register(category, 5, ("BT-151", "BT-152"),
               f"The VAT rate (BT-152) of invoice line {{line}} in VAT category {{category_en}} {rate.en}; "
-              "it is {value}",
+              "given: {given_en}",
               f"Le taux de TVA (BT-152) de la ligne {{line}}, de la catégorie {{category_fr}}, {rate.fr} ; "
-              "il vaut {value}",
+              "indiqué : {given_fr}",
               rate.hint)(_line_rate_check(category))
     for number, bt, kind_en, kind_fr, is_charge in ((6, ("BT-95", "BT-96"), "allowance", "de la remise", False),
                                                     (7, ("BT-102", "BT-103"), "charge", "des frais", True)):
         _register(category, number, bt,
-                  f"The VAT rate ({bt[1]}) of {kind_en} {{position}} in VAT category {{category_en}} {rate.en}; "
-                  "it is {value}",
-                  f"Le taux de TVA ({bt[1]}) {kind_fr} {{position}}, de la catégorie {{category_fr}}, {rate.fr} ; "
-                  "il vaut {value}",
+                  f"The VAT rate ({bt[1]}) of {kind_en} {{position_en}} in VAT category {{category_en}} {rate.en}; "
+                  "given: {given_en}",
+                  f"Le taux de TVA ({bt[1]}) {kind_fr} {{position_fr}}, de la catégorie {{category_fr}}, "
+                  f"{rate.fr} ; indiqué : {{given_fr}}",
                   rate.hint)(_allowance_charge_rate_check(category, is_charge))
+
+
+def _given(rate: Decimal | None) -> dict[str, str]:
+    return {"given_en": "none", "given_fr": "aucun"} if rate is None else {"given_en": rate, "given_fr": rate}
 
 
 def _line_rate_check(category: Category):
     def check(invoice: Invoice, context: CheckContext):
-        for path, line in _lines_in(invoice, category.code):
-            if not category.rate.holds(line.vat_rate):
-                yield Violation(f"{path}.vat_rate", line.vat_rate, {"line": line.id or path})
+        for position, line in enumerate(invoice.lines):
+            if line.vat_category == category.code and not category.rate.holds(line.vat_rate):
+                yield Violation(f"lines[{position}].vat_rate", line.vat_rate,
+                                {"line": line.id or position + 1, **_given(line.vat_rate)})
     return check
 
 
 def _allowance_charge_rate_check(category: Category, is_charge: bool):
     def check(invoice: Invoice, context: CheckContext):
-        for path, ac in _every_allowance_charge(invoice):
+        for placed in _every_allowance_charge(invoice):
+            ac = placed.ac
             if ac.is_charge is is_charge and ac.vat_category == category.code and not category.rate.holds(ac.vat_rate):
-                yield Violation(f"{path}.vat_rate", ac.vat_rate, {"position": path})
+                yield Violation(f"{placed.path}.vat_rate", ac.vat_rate, {**placed.params(), **_given(ac.vat_rate)})
     return check
 
 
@@ -368,7 +389,8 @@ def _category_sums(invoice: Invoice, code: str, rate=_ANY_RATE) -> tuple[Decimal
 
     lines = sum((line.net_amount for _, line in _lines_in(invoice, code)
                  if line.net_amount is not None and at_rate(line.vat_rate)), _ZERO)
-    adjustments = sum((ac.amount if ac.is_charge else -ac.amount for _, ac in _document_allowances_charges(invoice)
+    adjustments = sum((ac.amount if ac.is_charge else -ac.amount
+                       for ac in (placed.ac for placed in _document_allowances_charges(invoice))
                        if ac.vat_category == code and ac.amount is not None and at_rate(ac.vat_rate)), _ZERO)
     return lines, adjustments
 
@@ -433,8 +455,8 @@ def _standard_taxable_holds(invoice: Invoice, vat: VatBreakdown, lines: Decimal,
     (the other kind of line summing to zero) passes as well. Reproduced as is.
     """
     line_at_rate = any(line.vat_rate == vat.rate for _, line in _lines_in(invoice, STANDARD.code))
-    ac_at_rate = any(ac.vat_category == STANDARD.code and ac.vat_rate == vat.rate
-                     for _, ac in _every_allowance_charge(invoice))
+    ac_at_rate = any(placed.ac.vat_category == STANDARD.code and placed.ac.vat_rate == vat.rate
+                     for placed in _every_allowance_charge(invoice))
     return ((line_at_rate or ac_at_rate) and _within_one(vat.taxable_amount, lines + adjustments)
             or ac_at_rate and _within_one(vat.taxable_amount, adjustments))
 
@@ -667,16 +689,17 @@ def not_subject_lines_only(invoice: Invoice, context: CheckContext):
 
 def _other_category_allowances_charges(invoice: Invoice, is_charge: bool):
     if _has_o_breakdown(invoice):
-        for path, ac in _every_allowance_charge(invoice):
+        for placed in _every_allowance_charge(invoice):
+            ac = placed.ac
             if ac.is_charge is is_charge and ac.vat_category is not None and ac.vat_category != "O":
-                yield Violation(f"{path}.vat_category", ac.vat_category, {"position": path})
+                yield Violation(f"{placed.path}.vat_category", ac.vat_category, placed.params())
 
 
 @rule("BR-O-13", group=GROUP, bt=("BT-118", "BT-95"),
       en='An invoice with a VAT breakdown in category "Not subject to VAT" (O) shall have no document level '
-         "allowance in another VAT category (BT-95); allowance {position} is in category {value}",
+         "allowance in another VAT category (BT-95); allowance {position_en} is in category {value}",
       fr="Une facture avec un récapitulatif de TVA de la catégorie « non soumis à la TVA » (O) ne doit comporter "
-         "aucune remise d'une autre catégorie de TVA (BT-95) ; la remise {position} est de la catégorie {value}",
+         "aucune remise d'une autre catégorie de TVA (BT-95) ; la remise {position_fr} est de la catégorie {value}",
       hint="Put the allowance in category O, or invoice the supplies subject to VAT separately")
 def not_subject_allowances_only(invoice: Invoice, context: CheckContext):
     yield from _other_category_allowances_charges(invoice, is_charge=False)
@@ -684,9 +707,9 @@ def not_subject_allowances_only(invoice: Invoice, context: CheckContext):
 
 @rule("BR-O-14", group=GROUP, bt=("BT-118", "BT-102"),
       en='An invoice with a VAT breakdown in category "Not subject to VAT" (O) shall have no document level '
-         "charge in another VAT category (BT-102); charge {position} is in category {value}",
+         "charge in another VAT category (BT-102); charge {position_en} is in category {value}",
       fr="Une facture avec un récapitulatif de TVA de la catégorie « non soumis à la TVA » (O) ne doit comporter "
-         "aucuns frais d'une autre catégorie de TVA (BT-102) ; les frais {position} sont de la catégorie {value}",
+         "aucuns frais d'une autre catégorie de TVA (BT-102) ; les frais {position_fr} sont de la catégorie {value}",
       hint="Put the charge in category O, or invoice the supplies subject to VAT separately")
 def not_subject_charges_only(invoice: Invoice, context: CheckContext):
     yield from _other_category_allowances_charges(invoice, is_charge=True)
@@ -732,7 +755,7 @@ def split_payment_domestic(invoice: Invoice, context: CheckContext):
 def _split_payment_or_standard(invoice: Invoice, code: str) -> bool:
     """Category `code` in the breakdown, on a document level allowance or charge, or on a line."""
     return (any(_breakdowns_in(invoice, code)) or any(_lines_in(invoice, code))
-            or any(ac.vat_category == code for _, ac in _document_allowances_charges(invoice)))
+            or any(placed.ac.vat_category == code for placed in _document_allowances_charges(invoice)))
 
 
 @rule("BR-B-02", group=GROUP, bt=("BT-151", "BT-95", "BT-102", "BT-118"),
