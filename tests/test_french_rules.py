@@ -389,7 +389,7 @@ def test_issue_date_not_after_the_deposit(issued, fires):
 
 @pytest.mark.parametrize("type_code, preceding, fires", [
     ("381", None, True), ("381", "FA-2026-0001", False), ("384", None, True), ("384", "FA-2026-0001", False),
-    ("380", None, False), ("396", None, True),
+    ("380", None, False), ("396", None, True), ("471", None, True),
 ])
 def test_a_credit_note_names_the_invoice_it_corrects(type_code, preceding, fires):
     invoice = french_invoice()

@@ -79,7 +79,8 @@ MUTATIONS = [
     mutation("BR-13", remove(f"{TOTALS}/cbc:TaxExclusiveAmount"), also=("BR-CO-13", "BR-CO-15")),
     mutation("BR-14", remove(f"{TOTALS}/cbc:TaxInclusiveAmount"), also=("BR-CO-15", "BR-CO-16")),
     mutation("BR-15", remove(f"{TOTALS}/cbc:PayableAmount"), also=("BR-CO-16",)),
-    mutation("BR-16", remove_all(f"{INVOICE}/cac:InvoiceLine"), also=("BR-CO-10",)),
+    # no line at all: the sums of lines per VAT rate no longer match the breakdown either
+    mutation("BR-16", remove_all(f"{INVOICE}/cac:InvoiceLine"), also=("BR-CO-10", "BR-S-01", "BR-S-08")),
     mutation("BR-17", insert(INVOICE, "<cac:PayeeParty><cac:PartyIdentification><cbc:ID>AFFACT-77</cbc:ID>"
                                       "</cac:PartyIdentification></cac:PayeeParty>",
                              after="cac:AccountingCustomerParty")),
@@ -91,7 +92,7 @@ MUTATIONS = [
     mutation("BR-21", remove(f"{LINE}/cbc:ID")),
     mutation("BR-22", remove(f"{LINE}/cbc:InvoicedQuantity"), also=("BR-23",)),  # the unit is an attribute of it
     mutation("BR-23", set_attr(f"{LINE}/cbc:InvoicedQuantity", "unitCode", None)),
-    mutation("BR-24", remove(f"{LINE}/cbc:LineExtensionAmount"), also=("BR-CO-10",)),
+    mutation("BR-24", remove(f"{LINE}/cbc:LineExtensionAmount"), also=("BR-CO-10", "BR-S-08")),
     mutation("BR-25", remove(f"{ITEM}/cbc:Name")),
     mutation("BR-26", remove(f"{LINE}/cac:Price/cbc:PriceAmount"), also=("BR-27",)),  # () >= 0 is false
     mutation("BR-27", set_text(f"{LINE}/cac:Price/cbc:PriceAmount", "-18450.00")),
@@ -152,7 +153,8 @@ MUTATIONS = [
                                    "</cbc:ItemClassificationCode></cac:CommodityClassification>",
                              after="cac:SellersItemIdentification")),
     mutation("BR-CO-09", set_text(f"{SELLER}/cac:PartyTaxScheme/cbc:CompanyID", "ZZ28324567890")),
-    mutation("BR-CO-04", remove(f"{ITEM}/cac:ClassifiedTaxCategory/cbc:ID")),
+    # a line without category no longer counts in the S 20 % taxable amount
+    mutation("BR-CO-04", remove(f"{ITEM}/cac:ClassifiedTaxCategory/cbc:ID"), also=("BR-S-08",)),
     mutation("BR-CO-10", set_text(f"{TOTALS}/cbc:LineExtensionAmount", "26326.00"), also=("BR-CO-13",)),
     mutation("BR-CO-11", insert(TOTALS, '<cbc:AllowanceTotalAmount currencyID="EUR">1.00</cbc:AllowanceTotalAmount>',
                                 after="cbc:TaxInclusiveAmount"), also=("BR-CO-13",)),
@@ -162,7 +164,8 @@ MUTATIONS = [
     mutation("BR-CO-14", *set_totals(tax="5028.00", tax_inclusive="31353.00", payable="31353.00")),
     mutation("BR-CO-15", *set_totals(tax_inclusive="31353.00", payable="31353.00")),
     mutation("BR-CO-16", *set_totals(payable="31353.00")),
-    mutation("BR-CO-18", remove_all(f"{INVOICE}/cac:TaxTotal/cac:TaxSubtotal")),
+    mutation("BR-CO-18", remove_all(f"{INVOICE}/cac:TaxTotal/cac:TaxSubtotal"), also=("BR-S-01",)),
+    # an unidentified seller has no VAT number either, which standard-rated sales require
     mutation("BR-CO-26", remove(f"{SELLER}/cac:PartyIdentification"), remove(f"{SELLER}/cac:PartyTaxScheme"),
-             remove(f"{SELLER}/cac:PartyLegalEntity/cbc:CompanyID")),
+             remove(f"{SELLER}/cac:PartyLegalEntity/cbc:CompanyID"), also=("BR-S-02",)),
 ]

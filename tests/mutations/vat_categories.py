@@ -245,8 +245,9 @@ def rated_family(prefix: str, code: str, base: str) -> list:
 def rate_rounding_to_zero(prefix: str, base: str):
     """Rule 09 of a rated category: at 0.4 % BR-CO-17 wants a VAT amount rounding to 0, rule 09 wants 2380 × 0.4 %."""
     return mutation(f"{prefix}-09", set_text(f"{line_category(4)}/cbc:Percent", "0.4"),
-                    set_text(f"{SECOND}/cac:TaxCategory/cbc:Percent", "0.4"), set_text(f"{SECOND}/cbc:TaxAmount", "0.00"),
-                    *totals("4789.00", "31114.00"), base=base, why="rate-0.4")
+                    set_text(f"{SECOND}/cac:TaxCategory/cbc:Percent", "0.4"),
+                    set_text(f"{SECOND}/cbc:TaxAmount", "0.00"), *totals("4789.00", "31114.00"),
+                    base=base, why="rate-0.4")
 
 
 STANDARD = [

@@ -58,6 +58,10 @@ Gateway rules (this module), and why each goes beyond EN 16931:
   BR-S-02/BR-E-02 are satisfied by a tax registration identifier (BT-32) alone, so never together with them.
   The threshold is read on BT-109 (absolute value, for credit notes), in the invoice currency.
 
+Official counterparts: the French CTC artefact (XP Z12-012, run by `--strict`, graded as warnings) checks the same
+G1.24 list (BR-FR-16, for FR-TVA-01), the categories (BR-FR-15, for FR-TVA-03) and the non-EUR case (BR-FR-CO-12, for
+FR-TVA-09) under its own ids; it has no territory, arithmetic, mention or check-key rule.
+
 Scope. French invoicing rules apply to operations taxed in France (Directive 2006/112 art. 219a): every rule here
 but FR-TVA-10 checks only invoices under French VAT, i.e. whose seller is established in France (BT-40 FR, GP, MQ,
 RE, or MC, which applies French VAT) or is identified for VAT in France (BT-31 or BT-63 starting with FR). A foreign
@@ -126,14 +130,15 @@ _UNKNOWN, _OUTSIDE = "unknown", "outside"  # a French address without a postcode
 
 #: VAT categories of UNCL 5305 (BR-CL-18) that French VAT knows (ANX7 G2.31); L, M and B are refused.
 FRENCH_CATEGORIES = frozenset({"S", "E", "AE", "K", "G", "O", "Z"})
-REFUSED_CATEGORIES = {"L": "IGIC (Canary Islands)", "M": "IPSI (Ceuta and Melilla)", "B": "split payment (Italy)"}
+REFUSED_CATEGORIES = {"L": ("IGIC, Canary Islands", "IGIC, îles Canaries"),
+                      "M": ("IPSI, Ceuta and Melilla", "IPSI, Ceuta et Melilla"),
+                      "B": ("split payment, Italy", "paiement scindé, Italie")}
 
 #: Countries whose sellers charge French VAT: France, its overseas departments where VAT applies, and Monaco.
 FRENCH_VAT_COUNTRIES = frozenset({"FR", "GP", "MQ", "RE", "MC"})
 _COUNTRY_TERRITORY = {"GP": OVERSEAS, "MQ": OVERSEAS, "RE": OVERSEAS, "MC": MAINLAND,
                       "GF": _OUTSIDE, "YT": _OUTSIDE, "PM": _OUTSIDE, "BL": _OUTSIDE, "MF": _OUTSIDE,
                       "WF": _OUTSIDE, "PF": _OUTSIDE, "NC": _OUTSIDE, "TF": _OUTSIDE}
-
 
 
 # ------------------------------------------------------------------------------------------------------------------
@@ -284,8 +289,8 @@ def rate_in_force(invoice: Invoice, context: CheckContext):
 
 
 @rule("FR-TVA-03", group=GROUP, bt=("BT-118", "BT-151", "BT-95", "BT-102"),
-      en="The VAT category {value} ({meaning}) of {where} is not a French VAT category",
-      fr="La catégorie de TVA {value} ({meaning}) ({where_fr}) n'est pas une catégorie de TVA française",
+      en="The VAT category {value} ({meaning}; {where}) is not a French VAT category",
+      fr="La catégorie de TVA {value} ({meaning_fr} ; {where_fr}) n'est pas une catégorie de TVA française",
       hint="Use a French VAT category: S (standard), Z (zero rated), E (exempt), AE (reverse charge), K "
            "(intra-EU supply), G (export), O (outside the scope of VAT)")
 def french_category(invoice: Invoice, context: CheckContext):
@@ -295,7 +300,8 @@ def french_category(invoice: Invoice, context: CheckContext):
         if category in REFUSED_CATEGORIES:
             field = path.replace(".rate", ".category") if path.startswith("vat_breakdown") \
                 else path.replace(".vat_rate", ".vat_category")
-            yield Violation(field, category, {"meaning": REFUSED_CATEGORIES[category], "where": where,
+            meaning, meaning_fr = REFUSED_CATEGORIES[category]
+            yield Violation(field, category, {"meaning": meaning, "meaning_fr": meaning_fr, "where": where,
                                               "where_fr": where_fr})
 
 
@@ -425,9 +431,9 @@ def vat_amount_to_the_cent(invoice: Invoice, context: CheckContext):
 # ------------------------------------------------------------------------------------------------------------------
 @rule("FR-TVA-09", group=GROUP, bt=("BT-5", "BT-6", "BT-111"),
       en="The invoice is in {currency}: the VAT accounting currency (BT-6) must be EUR, with the VAT total in "
-         "euros (BT-111); found {value}",
+         "euros (BT-111); BT-6 is {found}",
       fr="La facture est en {currency} : la devise de comptabilisation de la TVA (BT-6) doit être EUR, avec le "
-         "total de TVA en euros (BT-111) ; trouvé : {value}",
+         "total de TVA en euros (BT-111) ; BT-6 : {found_fr}",
       hint="Give BT-6 = EUR and the invoice total VAT amount in euros (BT-111)")
 def vat_in_euros(invoice: Invoice, context: CheckContext):
     if not under_french_vat(invoice):
@@ -437,7 +443,8 @@ def vat_in_euros(invoice: Invoice, context: CheckContext):
         return  # missing or not an ISO 4217 code: BR-05, BR-CL-04
     tax_currency = (invoice.tax_currency or "").strip().upper()
     if tax_currency != "EUR":
-        yield Violation("tax_currency", invoice.tax_currency or "no BT-6", {"currency": currency})
+        yield Violation("tax_currency", invoice.tax_currency, {
+            "currency": currency, "found": tax_currency or "missing", "found_fr": tax_currency or "absente"})
 
 
 # ------------------------------------------------------------------------------------------------------------------

@@ -52,12 +52,12 @@ SEPA_CREDITOR_SCHEME = "SEPA"
 OTHER_TYPES = {
     platform.eu_vat.SCHEME: (
         "numéro de TVA intracommunautaire",
-        "the intra-EU VAT number with its country prefix (EL for Greece), as VIES knows it; a supplier "
-        "established in France is identified by its SIRET (scheme 0009)"),
+        ("the intra-EU VAT number with its country prefix (EL for Greece), as VIES knows it; a supplier "
+         "established in France is identified by its SIRET (scheme 0009)")),
     platform.non_eu.SCHEME: (
         "identifiant hors UE",
-        "the ISO country code followed by the first 16 characters of the company name without spaces "
-        "(18 characters at most); an EU supplier gives its VAT number (scheme 0223)"),
+        ("the ISO country code followed by the first 16 characters of the company name without spaces "
+         "(18 characters at most); an EU supplier gives its VAT number (scheme 0223)")),
     platform.ridet.SCHEME: (
         "RIDET",
         "the RIDET: the 6- or 7-digit RID number and the 3-digit establishment rank (9 or 10 digits)"),
@@ -98,7 +98,7 @@ def _identified(party: Party) -> bool:
 
 @rule("FR-SUP-01", group=GROUP, bt=("BT-29", "BT-30", "BT-31"), reason_code="SIRET_ERR",
       en="The supplier has no identifier of a type the platform knows (found: {value})",
-      fr="Le fournisseur n'a pas d'identifiant d'un type connu de la plateforme (trouvé : {value})",
+      fr="Le fournisseur n'a pas d'identifiant d'un type connu de la plateforme (trouvé : {found_fr})",
       hint="Give the supplier's SIRET with scheme 0009 (or its SIREN, 0002); a supplier established outside "
            "France gives its EU VAT number (0223) or its non-EU identifier (0227), in New Caledonia its RIDET "
            "(0228), in French Polynesia its TAHITI number (0229), a private person the identifier of scheme 0226")
@@ -110,11 +110,13 @@ def supplier_identified(invoice: Invoice, context: CheckContext):
         return
     if _foreign_eu_vat(seller.vat_id):
         return
-    found = [f"{ident.value} (scheme {ident.scheme or 'none'})" for _, ident in _candidates(seller, "seller")
-             if _scheme(ident) != SEPA_CREDITOR_SCHEME]
+    shown = [ident for _, ident in _candidates(seller, "seller") if _scheme(ident) != SEPA_CREDITOR_SCHEME]
+    found = [f"{ident.value} (scheme {ident.scheme or 'none'})" for ident in shown]
+    found_fr = [f"{ident.value} (schéma {ident.scheme or 'aucun'})" for ident in shown]
     if (seller.vat_id or "").strip():
         found.append(f"VAT number {seller.vat_id}")
-    yield Violation("seller.identifiers", ", ".join(found))
+        found_fr.append(f"numéro de TVA {seller.vat_id}")
+    yield Violation("seller.identifiers", ", ".join(found), {"found_fr": ", ".join(found_fr)})
 
 
 @rule("FR-SUP-02", group=GROUP, bt=("BT-29", "BT-30"), reason_code="SIRET_ERR",

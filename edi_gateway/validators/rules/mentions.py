@@ -46,6 +46,11 @@ Gateway rules (this module):
   a document that modifies an invoice refers to it specifically and unequivocally; G1.31; the platform asks for
   the "numéro de facture d'origine" of a credit note).
 
+Official counterparts: the French CTC artefact (XP Z12-012, run by `--strict`, graded as warnings) has close
+equivalents under its own ids: BR-FR-01/02 for FR-MEN-03, BR-FR-05 for FR-MEN-02 (stricter: coded notes PMT, PMD and
+AAB), BR-FR-CO-04/05 for FR-MEN-05 (stricter: BT-26 too). The native rules read the model, so they hold for CSV
+deposits and legacy (non-reform) invoices as well.
+
 Scope: FR-MEN-01 and FR-MEN-02 apply the Code de commerce, i.e. to sellers established in France (BT-40 FR or a
 French overseas territory) or identified for VAT in France; the others are platform rules and apply to every
 invoice.
@@ -74,7 +79,8 @@ from .french_vat import country, fold
 
 GROUP = "Mentions obligatoires"
 
-CORRECTIVE_INVOICE_TYPES = frozenset({"384"})
+#: UNTDID 1001 corrective invoices (BR-FR-CO-04 of the French CTC): corrected, self-billed corrective, factored.
+CORRECTIVE_INVOICE_TYPES = frozenset({"384", "471", "472", "473"})
 #: Countries where the Code de commerce applies: France and its overseas departments and collectivities.
 FRENCH_COUNTRIES = frozenset({"FR", "GP", "MQ", "GF", "RE", "YT", "PM", "BL", "MF"})
 
@@ -139,7 +145,7 @@ _NUMBER = re.compile(r"[A-Za-z0-9 +_/-]{1,35}")
 
 @rule("FR-MEN-03", group=GROUP, bt=("BT-1",),
       en="The invoice number {value!r} does not follow the platform's format: {reason}",
-      fr="Le numéro de facture {value!r} ne respecte pas le format de la plateforme : {reason_fr}",
+      fr="Le numéro de facture « {value} » ne respecte pas le format de la plateforme : {reason_fr}",
       hint="Number invoices with at most 35 characters: letters, digits, space, - + _ /, with no leading, "
            "trailing or double space (e.g. FA-2026-0042)")
 def number_format(invoice: Invoice, context: CheckContext):
@@ -169,8 +175,8 @@ def issue_date_not_in_future(invoice: Invoice, context: CheckContext):
 
 @rule("FR-MEN-05", group=GROUP, bt=("BT-25", "BT-3"),
       en="{document} (type {value}) must name the invoice it corrects (preceding invoice reference, BT-25)",
-      fr="{document_fr} (type {value}) doit mentionner la facture qu'il rectifie (référence à la facture "
-         "antérieure, BT-25)",
+      fr="{document_fr} (type {value}) doit mentionner la facture d'origine (référence à la facture antérieure, "
+         "BT-25)",
       hint="Give the number of the original invoice (BT-25) and its issue date (BT-26)")
 def corrected_invoice_referenced(invoice: Invoice, context: CheckContext):
     type_code = (invoice.type_code or "").strip()

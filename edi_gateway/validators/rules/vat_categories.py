@@ -264,10 +264,11 @@ def _register_breakdown_presence(category: Category) -> None:
         _register(category, 1, ("BT-118", "BT-151", "BT-95", "BT-102"),
                   "An invoice with lines, allowances or charges in VAT category {category_en} (BT-151, BT-95, BT-102) "
                   "shall have at least one VAT breakdown (BG-23) in that category, and only such an invoice: it "
-                  "has {uses} of them and {value} breakdown(s)",
+                  "has {uses} line(s), allowance(s) or charge(s) and {value} breakdown(s) in it",
                   "Une facture avec des lignes, remises ou frais de la catégorie de TVA {category_fr} (BT-151, "
                   "BT-95, BT-102) doit comporter au moins un récapitulatif de TVA (BG-23) de cette catégorie, et "
-                  "seulement elle : elle en a {uses} et {value} récapitulatif(s)",
+                  "seulement elle : elle comporte {uses} ligne(s), remise(s) ou frais et {value} récapitulatif(s) "
+                  "de cette catégorie",
                   "Give one VAT breakdown per rate of category {code} used on the lines, allowances and charges, "
                   "and none for a category they do not use")(_at_least_one_breakdown(category.code))
     else:
@@ -430,12 +431,13 @@ def _taxable_exact_check(category: Category):
 
 
 def _taxable_per_rate_check(category: Category):
+    holds = _standard_taxable_holds if category is STANDARD else _rated_taxable_holds
+
     def check(invoice: Invoice, context: CheckContext):
         for path, vat in _breakdowns_in(invoice, category.code):
             if vat.rate is None:  # `every $rate in xs:decimal(cbc:Percent)`: nothing to check
                 continue
             lines, adjustments = _category_sums(invoice, category.code, vat.rate)
-            holds = _standard_taxable_holds if category is STANDARD else _rated_taxable_holds
             if vat.taxable_amount is None or not holds(invoice, vat, lines, adjustments):
                 yield Violation(f"{path}.taxable_amount", vat.taxable_amount,
                                 {"rate": vat.rate, "expected": lines + adjustments})
@@ -592,9 +594,10 @@ def _breakdown_tax_holds(vat: VatBreakdown, within: Callable[[Decimal, Decimal],
     return vat.taxable_amount is not None and within(abs(vat.tax_amount), _tax_at_rate(vat))
 
 
-# BR-CO-17 is the one rule here whose two CEN bindings (1.3.16) and their unit tests disagree on the bound: the UBL
-# one wants the VAT amount strictly within 1.00 (`- 1 <`, `+ 1 >`), the CII one within 1.00 inclusive (`<=`, `>=`).
-# Each syntax gets its own artifact's bound, so that the gateway and the official artifact never part at 1.00.
+# BR-CO-17's bound differs between the two CEN bindings (1.3.16), and each binding's unit tests hold it to its own:
+# the UBL one wants the VAT amount strictly within 1.00 (`- 1 <`, `+ 1 >`), the CII one within 1.00 inclusive
+# (`<=`, `>=`). Each syntax gets its own artifact's bound: the one place where the rules here follow the CII artifact
+# rather than the UBL one.
 _CII_FORMATS = (DocumentFormat.CII, DocumentFormat.FACTURX_PDF)
 
 
@@ -752,7 +755,7 @@ def split_payment_domestic(invoice: Invoice, context: CheckContext):
                 yield Violation(path, country)
 
 
-def _split_payment_or_standard(invoice: Invoice, code: str) -> bool:
+def _in_breakdown_line_or_document(invoice: Invoice, code: str) -> bool:
     """Category `code` in the breakdown, on a document level allowance or charge, or on a line."""
     return (any(_breakdowns_in(invoice, code)) or any(_lines_in(invoice, code))
             or any(placed.ac.vat_category == code for placed in _document_allowances_charges(invoice)))
@@ -765,5 +768,5 @@ def _split_payment_or_standard(invoice: Invoice, code: str) -> bool:
          "ni récapitulatif de TVA de la catégorie « taux normal » (S)",
       hint="Use category B in place of S throughout a split payment invoice")
 def split_payment_not_standard(invoice: Invoice, context: CheckContext):
-    if _split_payment_or_standard(invoice, SPLIT_PAYMENT) and _split_payment_or_standard(invoice, STANDARD.code):
+    if _in_breakdown_line_or_document(invoice, SPLIT_PAYMENT) and _in_breakdown_line_or_document(invoice, STANDARD.code):
         yield Violation("vat_breakdown")
