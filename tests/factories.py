@@ -38,10 +38,17 @@ def french_ubl(number: str = "BD-2026-0001", *, supplier_siret: str = SUPPLIER_S
         party.find("cbc:EndpointID", NS).text = siret
         party.find("cac:PartyIdentification/cbc:ID", NS).text = siret
         party.find("cac:PartyLegalEntity/cbc:CompanyID", NS).text = siret[:9]
+    root.find("cac:AccountingSupplierParty/cac:Party/cac:PartyTaxScheme/cbc:CompanyID", NS).text = \
+        french_vat_number(supplier_siret[:9])
     for name in ("TaxInclusiveAmount", "PayableAmount"):
         amount = root.find(f"cac:LegalMonetaryTotal/cbc:{name}", NS)
         amount.text = str(Decimal(amount.text) + payable_delta)
     return etree.tostring(tree, xml_declaration=True, encoding="UTF-8")
+
+
+def french_vat_number(siren: str) -> str:
+    """The French VAT number of a SIREN: FR, the key (12 + 3 × (SIREN mod 97)) mod 97 on two digits, the SIREN."""
+    return f"FR{(12 + 3 * (int(siren) % 97)) % 97:02d}{siren}"
 
 
 def zip_lot(members: dict[str, bytes]) -> bytes:

@@ -76,7 +76,8 @@ def test_martin_first_invoice_header_fields_and_parties(martin):
     assert invoice.buyer.identifiers == [Identifier("21713000400013", "0009")]
     assert invoice.payment.due_date == date(2026, 3, 7)
     assert invoice.payment.iban == "FR7630004003121234567890164"
-    assert invoice.payment.note == "Virement à 30 jours"
+    assert invoice.payment.note == ("Virement à 30 jours - pénalités de retard : taux BCE + 8 points - "
+                                    "indemnité forfaitaire de recouvrement : 40 EUR")
 
 
 def test_martin_lines_breakdown_and_totals(martin):

@@ -74,13 +74,13 @@ def test_invoice_number_reused_in_a_later_flow_is_rejected_as_duplicate(gateway_
     (gateway_dirs["inbox"] / "first.xml").write_bytes(french_ubl("BD-2026-0042"))
     _run(gateway_dirs)
     (gateway_dirs["inbox"] / "second.xml").write_bytes(french_ubl("BD-2026-0042", note="second sending"))
-    (gateway_dirs["inbox"] / "next-year.xml").write_bytes(french_ubl("BD-2026-0042", issue_date="2027-01-05"))
+    (gateway_dirs["inbox"] / "previous-year.xml").write_bytes(french_ubl("BD-2026-0042", issue_date="2025-01-05"))
 
     results = {r.file_name: r for r in _run(gateway_dirs)}
 
     [rejected] = _report(gateway_dirs, results["second.xml"], "rejection")["invoices"]
     assert [f["rule"] for f in rejected["findings"]] == ["FR-DUP-02"]
-    assert results["next-year.xml"].accepted == 1, "the same number in another year is not a duplicate"
+    assert results["previous-year.xml"].accepted == 1, "the same number in another year is not a duplicate"
     assert _ledger_rows(gateway_dirs, "select reason_code from status_events where code = '213'") == [("DOUBLON",)]
 
 

@@ -22,6 +22,8 @@ modules raise them with a short English message saying what is wrong.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from types import ModuleType
 
 from stdnum.exceptions import InvalidChecksum, InvalidComponent, InvalidFormat, InvalidLength, ValidationError
@@ -42,6 +44,16 @@ BY_SCHEME: dict[str, ModuleType] = {
 def kind(scheme: str) -> str:
     """The human name of a scheme's identifier ("SIRET", "EU VAT number", ...); KeyError for an unknown scheme."""
     return BY_SCHEME[scheme.strip()].NAME
+
+
+@lru_cache(maxsize=8192)  # a lot names the same few suppliers and recipients again and again
+def validation_error(scheme: str, value: str) -> ValidationError | None:
+    """The error `validate` raises for `value` as an identifier of `scheme`, or None when it is valid."""
+    try:
+        BY_SCHEME[scheme.strip()].validate(value)
+    except ValidationError as exc:
+        return exc
+    return None
 
 
 def check(scheme: str, value: str) -> str | None:

@@ -92,6 +92,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 from collections.abc import Iterator
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -454,6 +455,7 @@ _VAT_SEPARATORS = re.compile(r"[\s.\-/]")
 _VAT_PREFIXES = frozenset(code.upper() for code in eu_vat.MEMBER_STATES) | {"EL"}
 
 
+@lru_cache(maxsize=8192)  # a lot names the same few suppliers again and again
 def vat_number_problem(number: str) -> tuple[str, str] | None:
     """None when `number` is a valid VAT number of an EU member state or has a non-EU prefix (not checked);
     otherwise why not, in English and French."""

@@ -145,9 +145,8 @@ def supplier_other_identifier_valid(invoice: Invoice, context: CheckContext):
                 "reason_fr": "un fournisseur établi en France est identifié par son SIRET (schéma 0009), pas par "
                              "son numéro de TVA"})
             continue
-        try:
-            platform.BY_SCHEME[scheme].validate(ident.value)
-        except ValidationError as error:
+        error = platform.validation_error(scheme, ident.value)
+        if error is not None:
             yield Violation(path, ident.value, {**params, "reason": str(error) or "not valid",
                                                 "reason_fr": _reason_fr(error)})
 
@@ -203,8 +202,7 @@ def _invalid_french_ids(invoice: Invoice, role: str):
         if scheme not in FRENCH_SCHEMES:
             continue
         kind, digits = FRENCH_SCHEMES[scheme]
-        try:
-            platform.BY_SCHEME[scheme].validate(ident.value)
-        except ValidationError as error:
+        error = platform.validation_error(scheme, ident.value)
+        if error is not None:
             yield Violation(path, ident.value, {"kind": kind, "digits": digits, "reason": str(error),
                                                "reason_fr": _reason_fr(error)})

@@ -244,10 +244,45 @@ CATEGORIES = (
 
 
 def _register(category: Category, number: int, bt: tuple[str, ...], en: str, fr: str, hint: str):
-    """`rule(...)` for rule `number` of the category's family, its messages naming the category."""
+    """`rule(...)` for rule `number` of the category's family, its messages naming the category.
+
+    Every rule of a family is about lines, allowances, charges or breakdowns in that category, so it is skipped
+    outright when the invoice uses the category nowhere (most invoices use one or two of the ten).
+    """
     names = {"category_en": category.label_en, "category_fr": category.label_fr, "code": category.code}
-    return rule(f"{category.prefix}-{number:02d}", group=GROUP, bt=bt, en=en.format_map(_Keep(names)),
-                fr=fr.format_map(_Keep(names)), hint=hint.format_map(_Keep(names)))
+    register = rule(f"{category.prefix}-{number:02d}", group=GROUP, bt=bt, en=en.format_map(_Keep(names)),
+                    fr=fr.format_map(_Keep(names)), hint=hint.format_map(_Keep(names)))
+
+    def decorate(check):
+        def only_when_used(invoice: Invoice, context: CheckContext):
+            if category.code in categories_used(invoice):
+                yield from check(invoice, context)
+
+        only_when_used.__name__, only_when_used.__doc__ = check.__name__, check.__doc__
+        register(only_when_used)
+        return check
+
+    return decorate
+
+
+_LAST_USED: tuple[object, frozenset[str]] = (None, frozenset())
+
+
+def categories_used(invoice: Invoice) -> frozenset[str]:
+    """Every VAT category code of the invoice's lines, allowances, charges (any level) and breakdown.
+
+    Computed once per invoice: the engine runs the rules of one invoice one after the other, so the last answer
+    is kept, keyed by the invoice object itself.
+    """
+    global _LAST_USED
+    last_invoice, used = _LAST_USED
+    if last_invoice is not invoice:
+        used = frozenset(
+            [line.vat_category for line in invoice.lines]
+            + [vat.category for vat in invoice.vat_breakdown]
+            + [placed.ac.vat_category for placed in _every_allowance_charge(invoice)])
+        _LAST_USED = (invoice, used)
+    return used
 
 
 class _Keep(dict):
