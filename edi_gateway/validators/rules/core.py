@@ -502,11 +502,12 @@ def classification_scheme(invoice: Invoice, context: CheckContext):
          "TVA (BT-31)",
       hint="Give the supplier's SIRET with scheme 0009 (or SIREN 0002, or an intra-EU VAT number)")
 def seller_identified(invoice: Invoice, context: CheckContext):
-    if not _identified(invoice.seller):
+    if not is_identified(invoice.seller):
         yield Violation("seller")
 
 
-def _identified(party: Party) -> bool:
+def is_identified(party: Party) -> bool:
+    """BR-CO-26's reading: a VAT number, a legal registration, or an identifier other than a SEPA creditor id."""
     return bool(party.vat_id or party.legal_id or any(
         identifier.scheme != SEPA_CREDITOR_SCHEME for identifier in party.identifiers))
 

@@ -39,6 +39,7 @@ from stdnum.exceptions import InvalidChecksum, InvalidComponent, InvalidFormat, 
 from ... import identifiers as platform
 from ...model import Identifier, Invoice, Party, Severity
 from ..engine import CheckContext, Violation, rule
+from .core import SEPA_CREDITOR_SCHEME, is_identified
 
 GROUP = "Identifiers"
 SCHEME_SIRET = "0009"
@@ -46,7 +47,6 @@ SCHEME_SIREN = "0002"
 SCHEME_EU_VAT = platform.eu_vat.SCHEME
 SCHEME_NON_EU = platform.non_eu.SCHEME
 FRENCH_SCHEMES = {SCHEME_SIRET: ("SIRET", 14), SCHEME_SIREN: ("SIREN", 9)}
-SEPA_CREDITOR_SCHEME = "SEPA"
 
 #: Other types: (name in French, what to give).
 OTHER_TYPES = {
@@ -90,12 +90,6 @@ def _foreign_eu_vat(vat_id: str | None) -> bool:
     return prefix in platform.eu_vat.PREFIXES and prefix != "FR"
 
 
-def _identified(party: Party) -> bool:
-    """BR-CO-26's reading: a VAT number, a legal registration, or an identifier other than a SEPA creditor id."""
-    return bool((party.vat_id or "").strip() or party.legal_id is not None or any(
-        _scheme(identifier) != SEPA_CREDITOR_SCHEME for identifier in party.identifiers))
-
-
 @rule("FR-SUP-01", group=GROUP, bt=("BT-29", "BT-30", "BT-31"), reason_code="SIRET_ERR",
       en="The supplier has no identifier of a type the platform knows (found: {value})",
       fr="Le fournisseur n'a pas d'identifiant d'un type connu de la plateforme (trouvé : {found_fr})",
@@ -104,7 +98,7 @@ def _identified(party: Party) -> bool:
            "(0228), in French Polynesia its TAHITI number (0229), a private person the identifier of scheme 0226")
 def supplier_identified(invoice: Invoice, context: CheckContext):
     seller = invoice.seller
-    if not _identified(seller):
+    if not is_identified(seller):
         return  # BR-CO-26
     if any(_scheme(ident) in platform.BY_SCHEME for _, ident in _candidates(seller, "seller")):
         return
