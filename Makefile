@@ -25,12 +25,11 @@ system-packages:
 	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y --no-install-recommends $$missing; \
 	fi
 
-# The main job on samples/: a fresh demo folder, the samples copied into its inbox, one run, SQLite ledger.
+# The main job on samples/: a fresh demo folder with the sample directory of public structures and five depositors,
+# each sample copied into the inbox of the depositor that sends it, one run, SQLite ledger (see tools/demo.sh).
 demo: install
-	rm -rf $(DEMO) && mkdir -p $(DEMO)/inbox
-	cp samples/*.xml samples/*.pdf samples/*.csv samples/*.zip $(DEMO)/inbox/
-	$(BIN)/edi-gateway run --inbox $(DEMO)/inbox --outbox $(DEMO)/outbox --db sqlite:///$(DEMO)/ledger.sqlite3
-	@echo "Ledger: $(DEMO)/ledger.sqlite3   Reports: $(DEMO)/outbox/reports/   Archive: $(DEMO)/archive/   Quarantine: $(DEMO)/quarantine/"
+	EDI_GATEWAY=$(BIN)/edi-gateway tools/demo.sh all $(DEMO)
+	@echo "Ledger: $(DEMO)/ledger.sqlite3   Routed: $(DEMO)/outbox/routed/   Reports: $(DEMO)/outbox/reports/   Archive: $(DEMO)/archive/   Quarantine: $(DEMO)/quarantine/"
 
 test: install-test
 	$(BIN)/python -m pytest -q

@@ -10,6 +10,7 @@ import argparse
 import json
 import logging
 import sys
+from collections import Counter
 from pathlib import Path
 
 from rich.console import Console
@@ -56,12 +57,17 @@ def _parser() -> argparse.ArgumentParser:
     validate.add_argument("files", nargs="+", type=Path)
     validate.add_argument("--json", action="store_true", help="one JSON object per invoice")
     validate.add_argument("--config", type=Path, help="TOML configuration file (rule grades, limits)")
+    validate.add_argument("--db", help="ledger database URL: also check routing and duplicates against it")
+    validate.add_argument("--depositor", help="with --db: check routing as this depositor (default: the "
+                                              "configured one)")
     _add_strict_option(validate)
     validate.set_defaults(handler=_validate)
 
     rules = commands.add_parser("rules", help="list the rules the gateway applies")
     rules.add_argument("--markdown", action="store_true", help="print docs/rules.md")
     rules.set_defaults(handler=_rules)
+    _add_depositor_commands(commands)
+    _add_directory_commands(commands)
     return parser
 
 
@@ -92,9 +98,10 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _result_dict(result: BatchResult) -> dict:
-    return {"batch": result.batch_id, "file": result.file_name, "format": result.format,
-            "flow_status": result.flow_status, "reason_code": result.reason_code, "invoices": result.invoices,
-            "accepted": result.accepted, "rejected": result.rejected,
+    return {"batch": result.batch_id, "depositor": result.depositor, "file": result.file_name,
+            "format": result.format, "flow_status": result.flow_status, "reason_code": result.reason_code,
+            "invoices": result.invoices, "accepted": result.accepted, "rejected": result.rejected,
+            "routed": [{"recipient": r, "service": s, "frame": f} for r, s, f in result.routes],
             "reports": str(result.reports) if result.reports else None}
 
 
@@ -109,32 +116,51 @@ def _print_summary(results: list[BatchResult], outbox: Path) -> None:
         console.print("Nothing to process: the inbox is empty.")
         return
     table = Table(title=f"edi-gateway run: {len(results)} flow(s)")
-    for column in ("batch", "file", "format", "flow status", "invoices", "accepted", "rejected"):
+    for column in ("batch", "depositor", "file", "format", "flow status", "invoices", "accepted", "rejected"):
         table.add_column(column, justify="right" if column in ("invoices", "accepted", "rejected") else "left")
     for r in results:
         status = r.flow_status + (f" ({r.reason_code})" if r.reason_code else "")
         style = {"IN_INTEGRE": "green", "IN_INTEGRE_PARTIEL": "yellow"}.get(r.flow_status, "red")
-        table.add_row(r.batch_id, r.file_name, r.format or "-", f"[{style}]{status}[/]", str(r.invoices),
-                      str(r.accepted), str(r.rejected))
+        table.add_row(r.batch_id, r.depositor, r.file_name, r.format or "-", f"[{style}]{status}[/]",
+                      str(r.invoices), str(r.accepted), str(r.rejected))
     total = [sum(getattr(r, f) for r in results) for f in ("invoices", "accepted", "rejected")]
     table.add_section()
-    table.add_row("total", "", "", "", *map(str, total))
+    table.add_row("total", "", "", "", "", *map(str, total))
     console.print(table)
+    _print_routes(results, console)
     console.print(f"Reports: {outbox / 'reports'}/<batch>/{{acceptance,rejection}}.{{csv,json}}")
+    console.print(f"Routed invoices: {outbox / 'routed'}/<recipient>/<service or _>/<frame>/   "
+                  f"Routing manifests: {outbox / 'manifests'}/")
+
+
+def _print_routes(results: list[BatchResult], console: Console) -> None:
+    """How many invoices went to each recipient, service and billing frame."""
+    routes = Counter(route for r in results for route in r.routes)
+    if not routes:
+        return
+    table = Table(title=f"routed: {sum(routes.values())} invoice(s) made available to their recipients")
+    for column in ("recipient", "service", "frame", "invoices"):
+        table.add_column(column, justify="right" if column == "invoices" else "left")
+    for (recipient, service, frame), count in sorted(routes.items()):
+        table.add_row(recipient, service, frame, str(count))
+    console.print(table)
 
 
 def _validate(args: argparse.Namespace) -> int:
     from .parsers import read_flow
 
-    settings = load_settings(args.config, strict=args.strict or None)
+    settings = load_settings(args.config, strict=args.strict or None, database=args.db)
     context = CheckContext()  # shared by every file given, so duplicates across them are found too
+    lookups = {}
+    if args.db or args.depositor:
+        lookups = _ledger_lookups(settings, args.depositor or settings.depositor, context)
     any_rejected = False
     console = _console()
     for path in args.files:
         try:
             data = path.read_bytes()
             verdicts = list(check_documents(read_flow(data, Origin(file_name=path.name), settings.limits),
-                                            context, settings.policy, strict=settings.strict))
+                                            context, settings.policy, strict=settings.strict, **lookups))
         except (UnreadableFlow, OSError) as exc:
             any_rejected = True
             _print_unreadable(path, exc, args.json, console)
@@ -143,6 +169,19 @@ def _validate(args: argparse.Namespace) -> int:
             any_rejected |= verdict.decision is Decision.REJECTED
             _print_verdict(verdict, args.json, console)
     return EXIT_REJECTED if any_rejected else EXIT_OK
+
+
+def _ledger_lookups(settings, depositor: str, context: CheckContext) -> dict:
+    """Routing and duplicate checks against the ledger for a dry run: read-only look-ups, nothing recorded."""
+    from .ledger import Ledger
+    from .ledger.depositors import load_depositor
+    from .ledger.directory import lookup_structures, structure_count
+    from .routing.router import RoutingContext
+
+    ledger = Ledger(settings.database)
+    context.routing = RoutingContext(load_depositor(ledger, depositor), directory_size=structure_count(ledger))
+    return {"accepted_keys": ledger.accepted_keys,
+            "directory": lambda identifiers: lookup_structures(ledger, identifiers)}
 
 
 def _print_unreadable(path: Path, exc: Exception, as_json: bool, console: Console) -> None:
@@ -187,6 +226,273 @@ def _rules(args: argparse.Namespace) -> int:
         table.add_row(r.id, r.severity.value, ", ".join(r.bt), r.en, r.reason_code)
     _console().print(table)
     return EXIT_OK
+
+
+# -- depositors ---------------------------------------------------------------------------------------------------
+def _add_depositor_commands(commands) -> None:
+    depositor = commands.add_parser("depositor", help="accounts that deposit files, and the suppliers they act for")
+    actions = depositor.add_subparsers(dest="action", required=True)
+
+    add = actions.add_parser("add", help="register a depositor (a supplier's system, an accounting firm)")
+    add.add_argument("id", help="short lowercase name; also the name of its inbox folder under the inbox root")
+    add.add_argument("--name", help="the company's name (default: the id)")
+    add.add_argument("--kind", default="supplier", choices=("supplier", "accounting-firm", "other"))
+    add.add_argument("--inbox", type=Path, help="its own inbox folder (default: <inbox root>/<id>)")
+    add.add_argument("--sftp-login", help="its SFTP login, when it deposits over SFTP")
+    add.set_defaults(handler=_depositor_add)
+
+    attach = actions.add_parser("attach", help="attach a depositor to a supplier it may deposit for")
+    attach.add_argument("id")
+    attach.add_argument("supplier", help="the supplier's identifier: SIRET (or SIREN for all its establishments)")
+    attach.add_argument("--role", default="principal", choices=("principal", "secondary"),
+                        help="principal manager or secondary user, as on the public portal")
+    attach.add_argument("--acts-as", default="supplier",
+                        help="comma-separated capacities deciding the billing frames it may use: supplier (A1…A8, "
+                             "A21…A23), subcontractor (A9…A11), cocontractor (A12…A14), moe (A15…A18, A24, A25), "
+                             "moa (A19, A20); default: supplier")
+    attach.set_defaults(handler=_depositor_attach)
+
+    detach = actions.add_parser("detach", help="remove a depositor's attachment to a supplier")
+    detach.add_argument("id")
+    detach.add_argument("supplier")
+    detach.set_defaults(handler=_depositor_detach)
+
+    listing = actions.add_parser("list", help="every depositor, its inbox and the suppliers it acts for")
+    listing.add_argument("--json", action="store_true")
+    listing.set_defaults(handler=_depositor_list)
+    for command in (add, attach, detach, listing):
+        command.add_argument("--db", help="ledger database URL (default: SQLite beside the inbox)")
+        command.add_argument("--config", type=Path, help="TOML configuration file")
+
+
+def _ledger_for(args: argparse.Namespace):
+    from .ledger import Ledger
+
+    settings = load_settings(args.config, database=args.db)
+    return settings, Ledger(settings.database)
+
+
+def _depositor_add(args: argparse.Namespace) -> int:
+    from .ledger.depositors import add_depositor
+
+    _settings, ledger = _ledger_for(args)
+    add_depositor(ledger, args.id, name=args.name or args.id, kind=args.kind, inbox=args.inbox,
+                  sftp_login=args.sftp_login)
+    inbox = args.inbox or f"<inbox>/{args.id}/ (under the inbox of `edi-gateway run`)"
+    print(f"depositor {args.id} registered; its inbox: {inbox}")
+    return EXIT_OK
+
+
+def _depositor_attach(args: argparse.Namespace) -> int:
+    from .ledger.depositors import attach
+
+    _settings, ledger = _ledger_for(args)
+    capacities = frozenset(c.strip() for c in args.acts_as.split(",") if c.strip())
+    attach(ledger, args.id, args.supplier, role=args.role, capacities=capacities)
+    print(f"depositor {args.id} attached to supplier {args.supplier} as {args.role}, acting as "
+          f"{', '.join(sorted(capacities))}")
+    return EXIT_OK
+
+
+def _depositor_detach(args: argparse.Namespace) -> int:
+    from .ledger.depositors import detach
+
+    _settings, ledger = _ledger_for(args)
+    if not detach(ledger, args.id, args.supplier):
+        print(f"edi-gateway: depositor {args.id} is not attached to supplier {args.supplier}", file=sys.stderr)
+        return EXIT_REJECTED
+    print(f"depositor {args.id} detached from supplier {args.supplier}")
+    return EXIT_OK
+
+
+def _depositor_list(args: argparse.Namespace) -> int:
+    from .ledger.depositors import list_depositors
+
+    _settings, ledger = _ledger_for(args)
+    rows = list_depositors(ledger)
+    entries = [{"id": d.id, "name": d.name, "kind": d.kind, "active": d.active,
+                "inbox": d.inbox or f"<inbox>/{d.id}/", "sftp_login": d.sftp_login,
+                "attachments": [{"supplier": a.supplier_id, "role": a.role, "acts_as": a.capacities.split(",")}
+                                for a in d.attachments]} for d in rows]
+    if args.json:
+        print(json.dumps(entries, indent=2, ensure_ascii=False))
+        return EXIT_OK
+    table = Table(title=f"{len(entries)} depositor(s)")
+    for column in ("id", "name", "kind", "inbox", "sftp login", "suppliers (role: capacities)"):
+        table.add_column(column)
+    for e in entries:
+        suppliers = "\n".join(f"{a['supplier']} ({a['role']}: {', '.join(a['acts_as'])})" for a in e["attachments"])
+        table.add_row(e["id"] + ("" if e["active"] else " (inactive)"), e["name"], e["kind"], e["inbox"],
+                      e["sftp_login"] or "-", suppliers or "-")
+    _console().print(table)
+    return EXIT_OK
+
+
+# -- directory of public structures (annuaire) ---------------------------------------------------------------------
+_PROBLEMS_SHOWN = 10  # per imported file; the summary counts them all
+
+
+def _add_directory_commands(commands) -> None:
+    directory = commands.add_parser("directory", help="the directory of public structures (annuaire): import, show")
+    actions = directory.add_subparsers(dest="action", required=True)
+
+    load = actions.add_parser("import", help="import directory export files (structures and/or services)")
+    load.add_argument("files", nargs="+", type=Path,
+                      help="export files; each one's kind is read from its header, structures are imported first")
+    load.add_argument("--json", action="store_true", help="print the summaries as JSON instead of a table")
+    load.set_defaults(handler=_directory_import)
+
+    show = actions.add_parser("show", help="one structure of the directory: its flags and services")
+    show.add_argument("identifier", help="the structure's identifier (its SIRET)")
+    show.add_argument("--json", action="store_true")
+    show.set_defaults(handler=_directory_show)
+    for command in (load, show):
+        command.add_argument("--db", help="ledger database URL (default: SQLite beside the inbox)")
+        command.add_argument("--config", type=Path, help="TOML configuration file")
+
+
+def _directory_import(args: argparse.Namespace) -> int:
+    from .ledger.directory import import_directory
+    from .routing.directory import NotADirectoryExport
+
+    exports, errors = _directory_exports(args.files)
+    if errors:
+        for error in errors:
+            print(f"edi-gateway: {error}", file=sys.stderr)
+        print("edi-gateway: nothing imported", file=sys.stderr)
+        return EXIT_USAGE
+    _settings, ledger = _ledger_for(args)
+    summaries = []
+    for export in exports:
+        try:
+            summaries.append(import_directory(ledger, export.path))
+        except NotADirectoryExport as exc:
+            print(f"edi-gateway: {exc}", file=sys.stderr)
+            return EXIT_USAGE
+    if args.json:
+        print(json.dumps([summary.as_dict() for summary in summaries], indent=2, ensure_ascii=False))
+    else:
+        _print_directory_summaries(summaries)
+    return EXIT_OK
+
+
+def _directory_exports(paths: list[Path]) -> tuple[list, list[str]]:
+    """The export files in import order (structures first), and what is wrong with those that are not exports."""
+    from .routing.directory import STRUCTURES, NotADirectoryExport, open_export
+
+    exports, errors = [], []
+    for path in paths:
+        try:
+            exports.append(open_export(path))
+        except NotADirectoryExport as exc:
+            errors.append(str(exc))
+        except OSError as exc:
+            errors.append(f"{path}: cannot read the file: {exc.strerror or exc}")
+    for kind in {export.kind for export in exports}:
+        same_kind = [export.path.name for export in exports if export.kind == kind]
+        if len(same_kind) > 1:
+            errors.append(f"{len(same_kind)} {kind} exports given ({', '.join(same_kind)}): each import makes what "
+                          f"its file does not list inactive, so give one {kind} export at a time")
+    return sorted(exports, key=lambda export: export.kind != STRUCTURES), errors
+
+
+def _print_directory_summaries(summaries: list) -> None:
+    console = _console()
+    table = Table(title=f"edi-gateway directory import: {len(summaries)} file(s)")
+    counts = ("rows", "added", "updated", "unchanged", "deactivated", "skipped")
+    for column in ("file", "kind", *counts):
+        table.add_column(column, justify="right" if column in counts else "left")
+    for summary in summaries:
+        table.add_row(summary.file_name, summary.kind, *(str(getattr(summary, name)) for name in counts))
+    console.print(table)
+    for summary in summaries:
+        if summary.problems:
+            console.print(f"{summary.file_name}: {summary.skipped} row(s) skipped", highlight=False, markup=False)
+            for problem in summary.problems[:_PROBLEMS_SHOWN]:
+                console.print(f"    {problem}", highlight=False, markup=False)
+            if len(summary.problems) > _PROBLEMS_SHOWN:
+                console.print(f"    … and {len(summary.problems) - _PROBLEMS_SHOWN} more, listed with --json",
+                              highlight=False)
+
+
+def _directory_show(args: argparse.Namespace) -> int:
+    from .ledger.directory import show_structure, structure_count
+
+    _settings, ledger = _ledger_for(args)
+    details = show_structure(ledger, args.identifier)
+    if details is None:
+        count = structure_count(ledger)
+        hint = (f"{count} structure(s) in it" if count
+                else "it is empty: import an export with `edi-gateway directory import`")
+        print(f"edi-gateway: no structure {args.identifier} in the directory ({hint})", file=sys.stderr)
+        return EXIT_REJECTED
+    entry = _structure_entry(details)
+    if args.json:
+        print(json.dumps(entry, indent=2, ensure_ascii=False))
+    else:
+        _print_structure(entry)
+    return EXIT_OK
+
+
+_STRUCTURE_FLAG_WORDS = (  # (field, label) in the order `directory show` prints them
+    ("active", "active"),
+    ("service_required", "service required (GestionService)"),
+    ("engagement_required", "engagement required (GestionEngagement)"),
+    ("service_or_engagement", "service or engagement (GestionServiceEngagement)"),
+    ("works_space_open", "works space open (EstMOA)"),
+    ("works_only", "works only (EstMOAUniquement)"),
+    ("payment_status_managed", "payment status managed (GestionStatutMiseEnPaiement)"),
+    ("edi_sender", "EDI sender (EmetteurEdi)"),
+    ("edi_receiver", "EDI receiver (RecepteurEdi)"),
+)
+
+
+def _structure_entry(details) -> dict:
+    """A structure, its services and last import, as plain values (the JSON of `directory show`)."""
+    row, last = details.structure, details.last_import
+    return {
+        "identifier": row.identifier, "identifier_type": row.identifier_type, "name": row.name,
+        **{name: getattr(row, name) for name, _ in _STRUCTURE_FLAG_WORDS},
+        "address": row.address, "postcode": row.postcode, "city": row.city, "country_code": row.country_code,
+        "updated_at": _utc_iso(row.updated_at),
+        "last_import": None if last is None else {"file": last.file_name, "sha256": last.sha256,
+                                                  "imported_at": _utc_iso(last.imported_at)},
+        "services": [{"code": s.code, "name": s.name, "active": s.active,
+                      "engagement_required": s.engagement_required} for s in details.services],
+    }
+
+
+def _utc_iso(moment) -> str | None:
+    """A ledger timestamp in ISO 8601 with its UTC offset (SQLite hands them back without one)."""
+    from datetime import timezone
+
+    if moment is None:
+        return None
+    return (moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)).isoformat(timespec="seconds")
+
+
+def _print_structure(entry: dict) -> None:
+    console = _console()
+    console.print(f"{entry['name']} — {entry['identifier_type']} {entry['identifier']}", highlight=False,
+                  markup=False)
+    facts = Table.grid(padding=(0, 2))
+    for name, label in _STRUCTURE_FLAG_WORDS:
+        facts.add_row(label, "yes" if entry[name] else "no")
+    place = " ".join(part for part in (entry["postcode"], entry["city"], entry["country_code"]) if part)
+    facts.add_row("address", "\n".join(part for part in (entry["address"], place) if part) or "-")
+    last = entry["last_import"]
+    facts.add_row("last listed by", f"{last['file']} imported {last['imported_at']}" if last else "-")
+    console.print(facts)
+    if not entry["services"]:
+        console.print("No service.")
+        return
+    services = Table(title=f"{len(entry['services'])} service(s)")
+    for column in ("code", "name", "active", "engagement required"):
+        services.add_column(column)
+    for s in entry["services"]:
+        services.add_row(s["code"], s["name"], "yes" if s["active"] else "no",
+                         "yes" if s["engagement_required"] else "no")
+    console.print(services)
 
 
 if __name__ == "__main__":

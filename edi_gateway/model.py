@@ -16,6 +16,10 @@ import enum
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .routing.router import Route
 
 
 class Severity(str, enum.Enum):
@@ -327,6 +331,10 @@ class Invoice:
     buyer: Party = field(default_factory=Party)  # BG-7
     payee: Party | None = None  # BG-10
     seller_tax_representative: Party | None = None  # BG-11
+    # Not an EN 16931 term: the project manager ("maître d'œuvre", MOE) that works frames must name. Read from UBL
+    # cac:BuyerCustomerParty and CII ram:BuyerAgentTradeParty (the buyer's agent on the works contract) or the CSV
+    # project_manager_siret column; a gateway convention, see docs/routing.md.
+    project_manager: Party | None = None
     lines: list[Line] = field(default_factory=list)  # BG-25
     allowances_charges: list[AllowanceCharge] = field(default_factory=list)  # BG-20 / BG-21
     vat_breakdown: list[VatBreakdown] = field(default_factory=list)  # BG-23
@@ -425,3 +433,5 @@ class Verdict:
     invoice: Invoice | None = None  # None when the member could not be read as an invoice at all
     sha256: str | None = None  # of the invoice's own bytes (the member, or the file for single files)
     reason_code: str | None = None  # platform reason of a rejection (REJ_SEMAN, DOUBLON, SIRET_ERR, IRR_*...)
+    route: Route | None = None  # where the invoice goes (routing/router.py); None when nothing is routed
+    raw: bytes | None = None  # an accepted invoice's bytes as deposited, until the pipeline has staged them

@@ -1,12 +1,18 @@
-"""The pipeline: intake → parse → validate → decide → record → emit → file away, over one ledger.
+"""The pipeline: intake → parse → validate → route → decide → record → emit → file away, over one ledger.
+
+Each depositor has its inbox: `<inbox>/<depositor id>/` (or the folder registered for it); files dropped in the
+inbox root itself belong to the configured default depositor. A batch belongs to the depositor whose inbox it
+came from, and the routing rules check that depositor may act for each invoice's supplier.
 
 Exactly once (see docs/operations.md): the ledger decides, files follow.
 1. claim: atomic rename of the deposited file into work/, then a batch row in state CLAIMED (unique on the
    depositor and the file's sha256; a second copy of the same bytes is recorded as a duplicate flow);
-2. decide: parse, validate, and commit every invoice with its findings in one transaction (state DECIDED;
-   the unique index on accepted supplier + number + year backs the duplicate rule);
-3. emit and file away: reports written atomically under fixed names, the original moved to archive/ (or to
-   quarantine/ when the flow could not be read), then state DONE.
+2. decide: parse, validate, route, and commit every invoice with its findings and route in one transaction
+   (state DECIDED; the unique index on accepted supplier + number + year backs the duplicate rule); accepted
+   invoices' bytes are staged in work/ meanwhile;
+3. emit and file away: accepted invoices delivered to their recipient's folder in the outbox (status 203), the
+   routing manifest and the reports written atomically under fixed names, the original moved to archive/ (or
+   to quarantine/ when the flow could not be read), then state DONE.
 At start, batches not DONE are resumed from their state, and files left in work/ without a batch row are taken
 again: a crash at any point repeats at most an idempotent step.
 """
@@ -22,14 +28,19 @@ from itertools import islice
 from pathlib import Path
 
 from .config import Settings
+from .emitters import routed
 from .emitters.reports import write_reports
 from .errors import UnreadableFlow
 from .intake import folder
-from .ledger.models import BatchRow
+from .ledger.depositors import depositor_inboxes, load_depositor
+from .ledger.directory import lookup_structures, structure_count
+from .ledger.models import BatchRow, InvoiceRow
 from .ledger.store import CLAIMED, DuplicateRace, Ledger, now
 from .model import Decision, DocumentFormat, Origin, Verdict
 from .parsers import ParsedDocument, read_flow
 from .policy import Policy
+from .routing.router import RoutingContext, recipient_id, route
+from .routing.structures import Structure
 from .validators import CheckContext, check_schema, run_rules
 from .validators.engine import reason_code
 from .validators.official import official_validator
@@ -44,6 +55,7 @@ class BatchResult:
     """What happened to one deposited file, for the summary table and the caller."""
 
     batch_id: str
+    depositor: str
     file_name: str
     format: str | None
     flow_status: str | None
@@ -53,6 +65,7 @@ class BatchResult:
     rejected: int
     reports: Path | None
     final_path: Path | None
+    routes: list[tuple[str, str, str]] = dataclasses.field(default_factory=list)  # (recipient, service, frame)
 
 
 # -- validation (pure: no ledger, no files) -------------------------------------------------------------------
@@ -61,7 +74,8 @@ def check_document(document: ParsedDocument, context: CheckContext, policy: Poli
     """Every finding on one parsed document and the decision they lead to.
 
     With `strict`, the official artifacts (EN 16931 and the French CTC rules) run too, through Saxon, and their
-    findings join the native ones, marked with their source.
+    findings join the native ones, marked with their source. With `context.routing`, the routing and depositor
+    rules run, and the verdict carries the invoice's route (and, when accepted, its bytes for delivery).
     """
     findings = list(document.findings)
     invoice = document.invoice
@@ -77,16 +91,30 @@ def check_document(document: ParsedDocument, context: CheckContext, policy: Poli
         key = duplicate_key(invoice)
         if key is not None:
             context.accepted_in_lot.setdefault(key, document.origin.label())
-    return Verdict(document.origin, decision, findings, invoice, document.sha256, reason_code(findings))
+    verdict = Verdict(document.origin, decision, findings, invoice, document.sha256, reason_code(findings))
+    if context.routing is not None and invoice is not None:
+        verdict.route = route(invoice, context.routing.structures)
+        if decision is Decision.ACCEPTED and verdict.route is not None:
+            verdict.raw = document.raw or document.content
+    return verdict
 
 
 def check_documents(documents: Iterable[ParsedDocument], context: CheckContext, policy: Policy,
-                    accepted_keys: Callable[[list], set] | None = None, strict: bool = False) -> Iterator[Verdict]:
-    """Check documents a chunk at a time; `accepted_keys` (the ledger's bulk lookup) feeds the duplicate rule."""
+                    accepted_keys: Callable[[list], set] | None = None, strict: bool = False,
+                    directory: Callable[[list[str]], dict[str, Structure]] | None = None) -> Iterator[Verdict]:
+    """Check documents a chunk at a time.
+
+    The ledger's bulk look-ups run once per chunk: `accepted_keys` feeds the duplicate rule, `directory` the
+    routing rules (the structures of the chunk's recipients, when `context.routing` is set).
+    """
     for chunk in batched(documents, CHUNK_SIZE):
+        invoices = [d.invoice for d in chunk if d.invoice is not None]
         if accepted_keys is not None:
-            keys = [duplicate_key(d.invoice) for d in chunk if d.invoice is not None]
+            keys = [duplicate_key(invoice) for invoice in invoices]
             context.accepted_in_ledger = accepted_keys([k for k in keys if k is not None])
+        if directory is not None and context.routing is not None:
+            recipients = {recipient_id(invoice) for invoice in invoices} - {None}
+            context.routing.structures = directory(sorted(recipients))
         for document in chunk:
             yield check_document(document, context, policy, strict)
 
@@ -119,31 +147,44 @@ class Gateway:
         self.settings = settings
         self.ledger = ledger
 
+    def inboxes(self) -> list[tuple[str, Path]]:
+        """(depositor, folder) of every inbox to sweep: the default depositor's (the inbox root's own files), then
+        each active registered depositor's."""
+        found = [(self.settings.depositor, self.settings.inbox)]
+        for inbox in depositor_inboxes(self.ledger, self.settings.inbox):
+            if inbox.folder.resolve() != self.settings.inbox.resolve():
+                found.append((inbox.depositor, inbox.folder))
+        return found
+
     def run_once(self) -> list[BatchResult]:
-        """Resume unfinished batches, then process every file waiting in the inbox."""
+        """Resume unfinished batches, then process every file waiting in every depositor's inbox."""
         results = [self._resume(batch) for batch in self.ledger.unfinished_batches()]
         results += self._adopt_orphans()
-        for path in folder.pending_files(self.settings.inbox, self.settings.settle_seconds):
-            result = self.process_file(path)
-            if result is not None:
-                results.append(result)
+        for depositor, inbox in self.inboxes():
+            for path in folder.pending_files(inbox, self.settings.settle_seconds):
+                result = self.process_file(path, depositor)
+                if result is not None:
+                    results.append(result)
         return [r for r in results if r is not None]
 
-    def process_file(self, path: Path) -> BatchResult | None:
-        """Claim and process one deposited file. None when another process claimed it first."""
+    def process_file(self, path: Path, depositor: str | None = None) -> BatchResult | None:
+        """Claim and process one file deposited by `depositor` (default: the configured one). None when another
+        process claimed it first."""
         batch_id = new_batch_id()
-        work_path = folder.claim(path, self.settings.work_dir, batch_id)
+        depositor = depositor or self.settings.depositor
+        work_path = folder.claim(path, self.settings.work_dir / depositor, batch_id)
         if work_path is None:
             return None
-        return self._process_claimed(batch_id, path.name, work_path)
+        return self._process_claimed(batch_id, path.name, work_path, depositor, f"folder:{path.parent}")
 
-    def _process_claimed(self, batch_id: str, file_name: str, work_path: Path) -> BatchResult:
+    def _process_claimed(self, batch_id: str, file_name: str, work_path: Path, depositor: str, source: str
+                         ) -> BatchResult:
         size = work_path.stat().st_size
         too_large = size > self.settings.limits.max_file_bytes
         data = b"" if too_large else work_path.read_bytes()
         sha256 = _sha256_of_file(work_path) if too_large else hashlib.sha256(data).hexdigest()
         batch = self.ledger.claim_batch(BatchRow(
-            id=batch_id, depositor=self.settings.depositor, source=f"folder:{self.settings.inbox}",
+            id=batch_id, depositor=depositor, source=source,
             file_name=file_name, sha256=sha256, size=size, received_at=now(), work_path=str(work_path),
         ))
         if batch.state == CLAIMED:
@@ -158,12 +199,14 @@ class Gateway:
 
     def _decide(self, batch: BatchRow, data: bytes) -> None:
         origin = Origin(batch_id=batch.id, file_name=batch.file_name)
+        staging = routed.staging_dir(self.settings.work_dir, batch.id)
         for attempt in (1, 2):
-            context = CheckContext()
+            routed.remove_staging(staging)
+            context = CheckContext(routing=self._routing_context(batch.depositor))
             try:
-                verdicts = list(check_documents(read_flow(data, origin, self.settings.limits), context,
-                                                self.settings.policy, self.ledger.accepted_keys,
-                                                self.settings.strict))
+                verdicts = [self._staged(verdict, position, staging) for position, verdict in enumerate(
+                    check_documents(read_flow(data, origin, self.settings.limits), context, self.settings.policy,
+                                    self.ledger.accepted_keys, self.settings.strict, self._structures), start=1)]
             except UnreadableFlow as exc:
                 self.ledger.mark_irrecevable(batch.id, exc.code, exc.message_en, exc.message_fr)
                 return
@@ -180,9 +223,58 @@ class Gateway:
                 log.warning("batch %s: another writer accepted one of its numbers meanwhile; deciding again",
                             batch.id)
 
+    def _routing_context(self, depositor: str) -> RoutingContext:
+        return RoutingContext(load_depositor(self.ledger, depositor), directory_size=structure_count(self.ledger))
+
+    def _structures(self, identifiers: list[str]) -> dict[str, Structure]:
+        return lookup_structures(self.ledger, identifiers)
+
+    @staticmethod
+    def _staged(verdict: Verdict, position: int, staging: Path) -> Verdict:
+        """Stage an accepted invoice's bytes for delivery, and let the verdict drop them."""
+        if verdict.raw is not None:
+            routed.stage(staging, position, verdict.raw)
+            verdict.raw = None
+        return verdict
+
+    def _deliver(self, batch: BatchRow, invoices: list[InvoiceRow], work_path: Path) -> None:
+        """Deliver the batch's accepted invoices to their recipients' folders, then write its routing manifest.
+
+        Idempotent: an invoice already delivered (routed_path set) is not written again; one whose staged copy
+        is gone (delivered just before a crash, or work/ cleaned by hand) is delivered from the original file.
+        """
+        outbox, staging = self.settings.outbox, routed.staging_dir(self.settings.work_dir, batch.id)
+        pending = [row for row in invoices if row.decision == Decision.ACCEPTED.value and row.recipient_id
+                   and row.routed_path is None]
+        missing = [row.position for row in pending if not routed.staged(staging, row.position).exists()]
+        if missing:
+            self._restage(batch, work_path, staging, set(missing))
+        delivered = {}
+        for row in pending:
+            folder_path = routed.routed_folder(outbox, row.recipient_id, row.service_code, row.billing_frame or "A1")
+            target = folder_path / routed.routed_name(batch.id, row.position, row.number, row.format)
+            routed.deliver(routed.staged(staging, row.position), target, _envelope(batch, row, target, outbox))
+            delivered[row.position] = target.relative_to(outbox).as_posix()
+        self.ledger.mark_routed(batch.id, delivered)
+        for row in invoices:
+            row.routed_path = row.routed_path or delivered.get(row.position)
+        routed.write_json(routed.manifest_path(outbox, batch.id), _manifest(batch, invoices))
+        routed.remove_staging(staging)
+
+    def _restage(self, batch: BatchRow, work_path: Path, staging: Path, positions: set[int]) -> None:
+        log.warning("batch %s: staged copies of %d accepted invoice(s) missing; reading them again from %s",
+                    batch.id, len(positions), work_path)
+        origin = Origin(batch_id=batch.id, file_name=batch.file_name)
+        documents = read_flow(work_path.read_bytes(), origin, self.settings.limits)
+        for position, document in enumerate(documents, start=1):
+            if position in positions:
+                routed.stage(staging, position, document.raw or document.content)
+
     def _finish(self, batch_id: str, work_path: Path) -> BatchResult:
         batch = self.ledger.get_batch(batch_id)
         invoices = self.ledger.invoices_of(batch_id)
+        if not batch.reason_code:
+            self._deliver(batch, invoices, work_path)
         reports = write_reports(self.settings.outbox, batch, invoices)
         if batch.reason_code:  # the flow could not be taken at all: quarantine, with the reason beside it
             final = folder.quarantine_path(self.settings.quarantine_dir, batch_id, batch.file_name)
@@ -191,8 +283,11 @@ class Gateway:
             final = folder.archive_path(self.settings.archive_dir, batch.received_at, batch_id, batch.file_name)
             folder.file_away(work_path, final)
         self.ledger.mark_done(batch_id)
-        return BatchResult(batch.id, batch.file_name, batch.format, batch.flow_status, batch.reason_code,
-                           batch.invoice_count, batch.accepted_count, batch.rejected_count, reports, final)
+        routes = [(row.recipient_id, row.service_code or routed.NO_SERVICE, row.billing_frame or "A1")
+                  for row in invoices if row.routed_path]
+        return BatchResult(batch.id, batch.depositor, batch.file_name, batch.format, batch.flow_status,
+                           batch.reason_code, batch.invoice_count, batch.accepted_count, batch.rejected_count,
+                           reports, final, routes)
 
     def _resume(self, batch: BatchRow) -> BatchResult | None:
         """Carry an interrupted batch on from the state it reached."""
@@ -207,17 +302,54 @@ class Gateway:
         return self._finish(batch.id, work_path or Path(self.settings.work_dir, batch.id))
 
     def _adopt_orphans(self) -> list[BatchResult]:
-        """Files claimed into work/ whose batch row was never written (a crash in between): process them now."""
+        """Files claimed into work/<depositor>/ whose batch row was never written (a crash in between): process
+        them now, for the depositor whose work folder holds them."""
         results = []
         work_dir = self.settings.work_dir
         if not work_dir.is_dir():
             return results
-        for path in sorted(work_dir.iterdir()):
-            parts = folder.split_work_name(path.name)
-            if parts is None or not path.is_file() or self.ledger.get_batch(parts[0]) is not None:
+        for depositor_dir in sorted(work_dir.iterdir()):
+            if not depositor_dir.is_dir() or depositor_dir.name.startswith("."):
                 continue
-            results.append(self._process_claimed(parts[0], parts[1], path))
+            for path in sorted(depositor_dir.iterdir()):
+                parts = folder.split_work_name(path.name)
+                if parts is None or not path.is_file() or self.ledger.get_batch(parts[0]) is not None:
+                    continue
+                results.append(self._process_claimed(parts[0], parts[1], path, depositor_dir.name,
+                                                     f"folder:{depositor_dir} (adopted after a restart)"))
         return results
+
+
+def _envelope(batch: BatchRow, row: InvoiceRow, target: Path, outbox: Path) -> dict:
+    """What travels beside a routed invoice: what it is, where it came from, and the routing decision."""
+    return {
+        "invoice": row.number, "issue_date": row.issue_date, "type_code": row.type_code, "format": row.format,
+        "supplier": row.supplier_id, "amount_due": row.amount_due, "currency": row.currency,
+        "file": target.name, "sha256": row.sha256,
+        "route": {"recipient": row.recipient_id, "service": row.service_code, "frame": row.billing_frame or "A1",
+                  "engagement": row.engagement_number},
+        "batch": {"id": batch.id, "depositor": batch.depositor, "file": batch.file_name, "sha256": batch.sha256,
+                  "received_at": batch.received_at, "position": row.position, "origin": row.origin},
+        "status": {"code": "203", "label": "Mise à disposition"},
+    }
+
+
+def _manifest(batch: BatchRow, invoices: list[InvoiceRow]) -> dict:
+    """The routing manifest of a batch: every invoice, where it went or why it did not."""
+    entries = []
+    for row in invoices:
+        entry = {"position": row.position, "origin": row.origin, "invoice": row.number, "decision": row.decision,
+                 "recipient": row.recipient_id, "service": row.service_code, "frame": row.billing_frame,
+                 "engagement": row.engagement_number}
+        if row.routed_path:
+            entry["routed_to"] = row.routed_path
+        else:
+            entry["not_routed_because"] = ([f.rule for f in row.findings if f.severity == "fatal"]
+                                           or ["no recipient"])
+        entries.append(entry)
+    return {"batch": batch.id, "depositor": batch.depositor, "file": batch.file_name, "sha256": batch.sha256,
+            "received_at": batch.received_at, "flow_status": batch.flow_status,
+            "routed": sum(1 for row in invoices if row.routed_path), "invoices": entries}
 
 
 def _sha256_of_file(path: Path) -> str:

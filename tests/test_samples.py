@@ -1,18 +1,20 @@
-"""The demo samples (samples/), through the real `edi-gateway` command run as a subprocess.
+"""The demo samples (samples/), through the real `edi-gateway` command run as a subprocess, as `make demo` runs it.
 
-One table, EXPECTED, says what the gateway must decide for every file `make demo` copies into the inbox
-(samples/*.xml, *.pdf, *.csv, *.zip): per invoice (by number) or per lot member (by member name), the decision and
-the exact set of rule ids of its findings. A flow that cannot be read at all is "irrecevable", with its IRR_* code.
+tools/demo.sh imports the sample directory, registers five depositors and copies each sample into the inbox of
+the depositor that sends it; the tests then run the gateway over every inbox. One table, EXPECTED, says what the
+gateway must decide for every sample (samples/*.xml, *.pdf, *.csv, *.zip): per invoice (by number) or per lot
+member (by member name), the decision and the exact set of rule ids of its findings. A flow that cannot be read
+at all is "irrecevable", with its IRR_* code. ROUTES says where each accepted invoice is delivered.
 The XML, PDF and ZIP samples come from tools/make_samples.py; the two CSV files are written by hand.
 """
 
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 import os
 import re
-import shutil
 import sqlite3
 import subprocess
 import sys
@@ -49,6 +51,11 @@ EXPECTED: dict[str, list[tuple[str | None, str, set[str]]]] = {
     WRONG_TOTAL: [("IL-2026-0083", REJECTED, {"BR-CO-15"})],
     "durand-facture-BD-2026-0147-siret-invalide-cii.xml": [("BD-2026-0147", REJECTED, {"FR-SUP-02"})],
     SCAN: [(None, IRRECEVABLE, {"IRR_EXTRAC"})],
+    # routing: a works frame and a sub-contractor frame, an unknown recipient, a missing service code
+    "durand-etat-acompte-BD-2026-0170-travaux.xml": [("BD-2026-0170", ACCEPTED, set())],
+    "nettoyage-facture-NSO-2026-0140-sous-traitance.xml": [("NSO-2026-0140", ACCEPTED, set())],
+    "lemoine-facture-IL-2026-0101-destinataire-inconnu.xml": [("IL-2026-0101", REJECTED, {"ROUTE-02"})],
+    "lemoine-facture-IL-2026-0102-sans-service.xml": [("IL-2026-0102", REJECTED, {"ROUTE-04"})],
     "cabinet-lefevre-factures.csv": [
         ("BDS-2026-0031", ACCEPTED, set()),
         ("NSO-2026-0112", ACCEPTED, set()),
@@ -59,18 +66,49 @@ EXPECTED: dict[str, list[tuple[str | None, str, set[str]]]] = {
     LOT: [
         ("durand-facture-BD-2026-0161.xml", ACCEPTED, set()),
         ("nettoyage-facture-NSO-2026-0130.xml", ACCEPTED, set()),
-        ("martin-facturx-FBM-2026-0220.pdf", ACCEPTED, set()),
+        # deposited by cabinet-lefevre, which is not attached to Fournitures Bureau Martin
+        ("martin-facturx-FBM-2026-0220.pdf", REJECTED, {"DEP-01"}),
         ("durand-facture-BD-2026-0161-doublon.xml", REJECTED, {"FR-DUP-01"}),
         ("bon-de-livraison-BL-2026-3310.txt", REJECTED, {"IRR_TYPE"}),
         ("lemoine-facture-IL-2026-0094-tronquee.xml", REJECTED, {"IRR_SYNTAX"}),
     ],
 }
+COMMUNE, DEPARTEMENT, SYNDICAT = "21713000400013", "21300785900019", "20069000600016"
+# invoice number -> (recipient, service or "_", frame) of every accepted invoice
+ROUTES = {
+    "BD-2026-0142": (COMMUNE, "SERV-TECH", "A1"),
+    "IL-2026-0071": (DEPARTEMENT, "DIR-BATIMENTS", "A1"),
+    "IL-2026-0077": (DEPARTEMENT, "DIR-BATIMENTS", "A1"),
+    "NSO-2026-0121": (DEPARTEMENT, "DIR-BATIMENTS", "A1"),
+    "NSO-2026-0118": (SYNDICAT, "_", "A1"),
+    "FBM-2026-0215": (COMMUNE, "FINANCES", "A1"),
+    "FBM-2026-0101": (COMMUNE, "SERV-TECH", "A1"),
+    "FBM-2026-0102": (COMMUNE, "SERV-TECH", "A1"),
+    "ILM-2026-0017": (DEPARTEMENT, "DIR-BATIMENTS", "A1"),
+    "BDS-2026-0031": (DEPARTEMENT, "DIR-BATIMENTS", "A1"),
+    "NSO-2026-0112": (COMMUNE, "SERV-TECH", "A1"),
+    "NSO-2026-0113": (COMMUNE, "SERV-TECH", "A1"),
+    "BD-2026-0161": (COMMUNE, "SERV-TECH", "A1"),
+    "NSO-2026-0130": (COMMUNE, "SERV-TECH", "A1"),
+    "BD-2026-0170": (DEPARTEMENT, "DIR-BATIMENTS", "A5"),
+    "NSO-2026-0140": (DEPARTEMENT, "DIR-COLLEGES", "A9"),
+}
+DEPOSITORS = {"durand", "lemoine", "nettoyage", "cabinet-martin", "cabinet-lefevre"}
 VALID = [name for name, invoices in EXPECTED.items() if all(decision == ACCEPTED for _, decision, _ in invoices)]
 ACCEPTED_TOTAL = sum(decision == ACCEPTED for invoices in EXPECTED.values() for _, decision, _ in invoices)
 
 
 def sample_files() -> list[Path]:
     return sorted({path for pattern in DEMO_GLOBS for path in SAMPLES.glob(pattern)})
+
+
+def demo(step: str, base: Path, *args: str) -> subprocess.CompletedProcess:
+    """A step of tools/demo.sh (the script `make demo` runs), calling this interpreter's edi-gateway."""
+    env = {**os.environ, "PYTHONIOENCODING": "utf-8", "EDI_GATEWAY": f"{sys.executable} -m edi_gateway.cli"}
+    done = subprocess.run(["bash", str(ROOT / "tools" / "demo.sh"), step, str(base), *args], cwd=ROOT, env=env,
+                          capture_output=True, text=True, encoding="utf-8", timeout=600)
+    assert done.returncode == 0, done.stderr
+    return done
 
 
 def cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
@@ -112,16 +150,14 @@ class Deposit:
         self.outbox = base / "outbox"
         self.db = base / "ledger.sqlite3"
 
+    def setup(self) -> None:
+        demo("setup", self.base)
+
     def fill_inbox(self) -> None:
-        self.inbox.mkdir(parents=True, exist_ok=True)
-        for path in sample_files():
-            shutil.copy2(path, self.inbox / path.name)
+        demo("deposit", self.base)
 
     def run(self) -> list[dict]:
-        done = cli("run", "--inbox", str(self.inbox), "--outbox", str(self.outbox), "--db", f"sqlite:///{self.db}",
-                   "--json", cwd=self.base)
-        assert done.returncode == 0, done.stderr
-        return json.loads(done.stdout)
+        return json.loads(demo("run", self.base, "--json").stdout)
 
     def query(self, sql: str, *params) -> list[tuple]:
         with sqlite3.connect(self.db) as connection:
@@ -139,6 +175,7 @@ def deposit(tmp_path_factory) -> Deposit:
 @pytest.fixture(scope="module")
 def first_run(deposit: Deposit) -> dict:
     """Run once over a copy of every sample and snapshot what the tests look at (before any second run)."""
+    deposit.setup()
     deposit.fill_inbox()
     results = deposit.run()
     reports = {}
@@ -198,7 +235,7 @@ def test_run_decides_every_invoice_as_expected(first_run):
 
 def test_run_files_every_sample_away(first_run, deposit):
     files = first_run["files"]
-    assert not [f for f in files if f.startswith("inbox/")], "the inbox is empty afterwards"
+    assert not [f for f in files if f.startswith("inbox/")], "the inboxes are empty afterwards"
     assert not [f for f in files if f.startswith("work/")]
     batch_of = {r["file"]: r["batch"] for r in first_run["results"]}
 
@@ -260,7 +297,7 @@ def test_second_deposit_of_the_same_files_is_a_duplicate_flow(first_run, deposit
         assert result["flow_status"] == "IN_REJETE", result["file"]
         assert (result["invoices"], result["accepted"]) == (0, 0), result["file"]
     assert deposit.accepted_count() == first_run["accepted"]
-    assert not list(deposit.inbox.iterdir())
+    assert not [p for p in deposit.inbox.rglob("*") if p.is_file()], "every inbox is empty again"
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -312,3 +349,69 @@ def test_validate_json_of_the_wrong_total(name=WRONG_TOTAL):
         assert finding[key].strip(), key
     assert "2708.80" in finding["message_en"] and "2708.80" in finding["message_fr"]
     assert "= 2698.80" in finding["message_en"] and "Set BT-112 to 2698.80" in finding["hint"]
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# depositors and routing
+# ----------------------------------------------------------------------------------------------------------------
+def test_each_flow_belongs_to_the_depositor_whose_inbox_it_came_from(first_run, deposit):
+    rows = deposit.query("SELECT depositor, source FROM batches")
+    assert {depositor for depositor, _ in rows} == DEPOSITORS
+    for depositor, source in rows:
+        assert Path(source.removeprefix("folder:")).name == depositor
+
+
+def test_accepted_invoices_are_delivered_unchanged_to_their_recipient_service_and_frame(first_run, deposit):
+    rows = deposit.query("SELECT number, recipient_id, service_code, billing_frame, routed_path, sha256, origin, "
+                         "batch_id, position FROM invoices WHERE decision = 'accepted'")
+    assert {number: (recipient, service or "_", frame) for number, recipient, service, frame, *_ in rows} == ROUTES
+    for number, recipient, service, frame, routed_path, sha256, origin, batch, position in rows:
+        path = deposit.outbox / routed_path
+        assert path.parent == deposit.outbox / "routed" / recipient / (service or "_") / frame, number
+        assert path.name.startswith(f"{batch}-{position:05d}-{number}"), number
+        data = path.read_bytes()
+        assert hashlib.sha256(data).hexdigest() == sha256, number
+        if "!" not in origin and not origin.endswith(".csv") and "#" not in origin:
+            assert data == (SAMPLES / origin).read_bytes(), f"{number} is written unchanged"
+        envelope = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))
+        assert envelope["sha256"] == sha256 and envelope["invoice"] == number
+        assert envelope["route"] == {"recipient": recipient, "service": service, "frame": frame,
+                                     "engagement": envelope["route"]["engagement"]}
+        assert envelope["batch"]["id"] == batch and envelope["batch"]["position"] == position
+
+
+def test_nothing_else_is_routed(first_run, deposit):
+    invoices = [p for p in (deposit.outbox / "routed").rglob("*") if p.is_file() and p.suffix != ".json"]
+    envelopes = [p for p in (deposit.outbox / "routed").rglob("*.json")]
+    assert len(invoices) == len(envelopes) == len(ROUTES)
+    assert not [p for p in deposit.outbox.rglob("*") if p.name.startswith(".")], "no temporary file is left"
+
+
+def test_each_batch_has_a_routing_manifest_saying_where_each_invoice_went(first_run, deposit):
+    for result in first_run["results"]:
+        if result["reason_code"]:
+            continue
+        manifest = json.loads((deposit.outbox / "manifests" / f"{result['batch']}.json").read_text("utf-8"))
+        assert manifest["depositor"] == result["depositor"] and manifest["file"] == result["file"]
+        assert len(manifest["invoices"]) == result["invoices"]
+        assert manifest["routed"] == result["accepted"] == len(result["routed"])
+        for entry in manifest["invoices"]:
+            if entry["decision"] == "accepted":
+                assert (deposit.outbox / entry["routed_to"]).is_file()
+            else:
+                assert "routed_to" not in entry and entry["not_routed_because"]
+
+
+def test_delivered_invoices_are_made_available_to_their_recipient(first_run, deposit):
+    statuses = deposit.query("SELECT i.number, i.status_code, group_concat(e.code, ' ') FROM invoices i "
+                             "JOIN status_events e ON e.invoice_id = i.id WHERE i.decision = 'accepted' "
+                             "GROUP BY i.id ORDER BY i.id")
+    assert len(statuses) == len(ROUTES)
+    assert all(code == "203" and history == "200 203" for _, code, history in statuses)
+
+
+def test_the_summary_shows_where_invoices_were_routed(first_run):
+    routed = Counter((r["recipient"], r["service"], r["frame"]) for result in first_run["results"]
+                     for r in result["routed"])
+    assert routed == Counter(ROUTES.values())
+    assert len({recipient for recipient, _, _ in routed}) == 3 and len({frame for _, _, frame in routed}) == 3

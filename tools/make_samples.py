@@ -79,6 +79,10 @@ DEPARTEMENT = Org("21300785900019", "Département du Val-Exemple", "1 avenue de 
 SYNDICAT = Org("20069000600016", "Syndicat intercommunal des eaux de l'Exemple", "Route de la Station", "69220",
                "Saint-Exemple-sur-Saône")
 
+ARCADE = Org("38291047900023", "Atelier Arcade Architectes", "14 rue de l'Observance", "30000", "Val-Exemple")
+SAINT_EXEMPLE = Org("21690555400012", "Commune de Saint-Exemple-les-Vignes", "2 place de la Mairie", "69460",
+                    "Saint-Exemple-les-Vignes")  # a real-looking SIRET the directory does not list
+
 INVALID_SIRET = "32456789000012"  # Luhn check digit wrong; its SIREN 324567890 stays valid
 
 
@@ -117,6 +121,8 @@ class Doc:
     preceding_date: date | None = None
     payment_terms: str = PAYMENT_TERMS
     seller_siret: str | None = None  # to deposit a wrong SIRET while keeping everything else
+    frame: str = BILLING_FRAME  # BT-23, the billing frame
+    project_manager: Org | None = None  # works frames: the maître d'œuvre, as UBL BuyerCustomerParty
     total_error: Decimal = Decimal(0)  # added to BT-112 and BT-115, to make a wrong-total sample
 
     @property
@@ -201,7 +207,7 @@ def ubl(doc: Doc, drop_issue_date: bool = False) -> bytes:
     root = etree.Element(f"{{{root_ns}}}{kind}", nsmap={None: root_ns, **UBL_NS})
     e = _el
     e(root, "cbc:CustomizationID", EN16931)
-    e(root, "cbc:ProfileID", BILLING_FRAME)
+    e(root, "cbc:ProfileID", doc.frame)
     e(root, "cbc:ID", doc.number)
     if doc.issued and not drop_issue_date:
         e(root, "cbc:IssueDate", doc.issued.isoformat())
@@ -225,6 +231,8 @@ def ubl(doc: Doc, drop_issue_date: bool = False) -> bytes:
 
     _ubl_party(e(root, "cac:AccountingSupplierParty"), doc.seller, doc.siret, seller=True)
     _ubl_party(e(root, "cac:AccountingCustomerParty"), doc.buyer, doc.buyer.siret, seller=False)
+    if doc.project_manager:
+        _ubl_party(e(root, "cac:BuyerCustomerParty"), doc.project_manager, doc.project_manager.siret, seller=False)
 
     means = e(root, "cac:PaymentMeans")
     e(means, "cbc:PaymentMeansCode", "30", name="Virement")
@@ -701,6 +709,37 @@ NSO_0124_SCAN = Doc(
         Item("Nettoyage des vitreries de la médiathèque", "310", "MTK", "2.35", "20", "NET-VIT"),
     ))
 
+# --- routing: billing frames, and what the directory refuses ----------------------------------------------------
+BD_0170_WORKS = Doc(
+    "BD-2026-0170", D(2026, 11, 5), DURAND, DEPARTEMENT, due=D(2026, 12, 5), service="DIR-BATIMENTS",
+    engagement="2026-DVE-01090", contract="2026-TRX-031", frame="A5", project_manager=ARCADE,
+    notes=("État d'acompte n° 2 : restructuration du collège Victor Hugo, lot 3 couverture, travaux réalisés "
+           "en octobre 2026. Maîtrise d'œuvre : Atelier Arcade Architectes.",),
+    items=(
+        Item("Couverture bac acier bâtiment B (avancement 60 %)", "0.60", "LS", "48500.00", "20", "TRX-COUV-B"),
+        Item("Isolation sous toiture bâtiment B", "420", "MTK", "23.80", "20", "TRX-ISOL-B"),
+    ))
+
+NSO_0140_SUBCONTRACTOR = Doc(
+    "NSO-2026-0140", D(2026, 11, 6), NETTOYAGE, DEPARTEMENT, due=D(2026, 12, 6), service="DIR-COLLEGES",
+    engagement="2026-DVE-01090", contract="2026-TRX-031", frame="A9",
+    notes=("Sous-traitance du lot 3 (Bâtiments Durand SAS, titulaire) : nettoyage de fin de chantier du collège "
+           "Victor Hugo, paiement direct du sous-traitant.",),
+    items=(
+        Item("Nettoyage de fin de chantier, bâtiment B", "1", "LS", "2640.00", "20", "NET-CHANT"),
+        Item("Évacuation des déchets de chantier", "3", "C62", "180.00", "20", "NET-DECH"),
+    ))
+
+IL_0101_UNKNOWN_RECIPIENT = Doc(
+    "IL-2026-0101", D(2026, 11, 10), LEMOINE, SAINT_EXEMPLE, due=D(2026, 12, 10), service="MAIRIE",
+    engagement="SEV-2026-0042",
+    items=(Item("Ordinateur portable 14 pouces 16 Go", "2", "C62", "879.00", "20", "PC-14-16"),))
+
+IL_0102_NO_SERVICE = Doc(
+    "IL-2026-0102", D(2026, 11, 12), LEMOINE, COMMUNE, due=D(2026, 12, 12), engagement="EJ-2026-004680",
+    items=(Item("Maintenance poste de travail", "4", "HUR", "68.00", "20", "SRV-MAINT"),
+           Item("Clé USB chiffrée 64 Go", "10", "C62", "42.00", "20", "USB-64")))
+
 # --- the ZIP lot: invoices of November 2026 to the town hall of Belleville --------------------------------------
 LOT_BD_0161 = Doc(
     "BD-2026-0161", D(2026, 11, 4), DURAND, COMMUNE, due=D(2026, 12, 4), service="SERV-TECH",
@@ -792,6 +831,11 @@ def samples() -> dict[str, bytes]:
         "lemoine-facture-IL-2026-0083-total-errone.xml": ubl(IL_0083_WRONG_TOTAL),
         "durand-facture-BD-2026-0147-siret-invalide-cii.xml": cii(BD_0147_BAD_SIRET),
         "scan-sans-facturx.pdf": plain_pdf(NSO_0124_SCAN),
+        # routing: a works frame and a sub-contractor frame (accepted), and what the directory refuses
+        "durand-etat-acompte-BD-2026-0170-travaux.xml": ubl(BD_0170_WORKS),
+        "nettoyage-facture-NSO-2026-0140-sous-traitance.xml": ubl(NSO_0140_SUBCONTRACTOR),
+        "lemoine-facture-IL-2026-0101-destinataire-inconnu.xml": ubl(IL_0101_UNKNOWN_RECIPIENT),
+        "lemoine-facture-IL-2026-0102-sans-service.xml": ubl(IL_0102_NO_SERVICE),
         # a lot mixing all of it
         "lot-mairie-belleville-2026-11.zip": lot(),
     }

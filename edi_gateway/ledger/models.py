@@ -11,7 +11,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy import (
-    DateTime, ForeignKey, Index, Integer, Numeric, String, Text, UniqueConstraint, text,
+    Boolean, DateTime, ForeignKey, Index, Integer, Numeric, String, Text, UniqueConstraint, text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -79,8 +79,10 @@ class InvoiceRow(Base):
     issue_date: Mapped[str | None] = mapped_column(String(10))
     type_code: Mapped[str | None] = mapped_column(String(10))
     recipient_id: Mapped[str | None] = mapped_column(String(100))
-    service_code: Mapped[str | None] = mapped_column(String(100))
-    billing_frame: Mapped[str | None] = mapped_column(String(100))
+    service_code: Mapped[str | None] = mapped_column(String(100))  # the service routed to (None: the structure)
+    billing_frame: Mapped[str | None] = mapped_column(String(100))  # the frame routed under (A1 by default)
+    engagement_number: Mapped[str | None] = mapped_column(String(100))  # BT-13, as routed
+    routed_path: Mapped[str | None] = mapped_column(Text)  # where the accepted invoice was written in the outbox
     currency: Mapped[str | None] = mapped_column(String(3))
     amount_due: Mapped[Decimal | None] = mapped_column(Numeric(21, 6))
     decision: Mapped[str] = mapped_column(String(10))  # accepted, rejected
@@ -125,3 +127,108 @@ class StatusEventRow(Base):
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
     invoice: Mapped[InvoiceRow | None] = relationship(back_populates="status_events")
+
+
+# -- the directory of public structures (annuaire des structures publiques) -------------------------------------
+class StructureRow(Base):
+    """A public structure of the directory, with the flags that govern routing to it.
+
+    Re-importing an export updates rows in place; a structure absent from a new export is made inactive, never
+    deleted (invoices in the ledger keep pointing at it).
+    """
+
+    __tablename__ = "structures"
+    __table_args__ = (UniqueConstraint("identifier", "identifier_type", name="uq_structure_identifier"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    identifier_type: Mapped[str] = mapped_column(String(40))  # TypeIdentifiant: SIRET, UE_HORS_FRANCE, RIDET...
+    identifier: Mapped[str] = mapped_column(String(100))  # Identifiant
+    name: Mapped[str] = mapped_column(String(300))  # RaisonSociale
+    active: Mapped[bool] = mapped_column(Boolean)  # StructureActive
+    service_required: Mapped[bool] = mapped_column(Boolean, default=False)  # GestionService
+    engagement_required: Mapped[bool] = mapped_column(Boolean, default=False)  # GestionEngagement
+    service_or_engagement: Mapped[bool] = mapped_column(Boolean, default=False)  # GestionServiceEngagement
+    payment_status_managed: Mapped[bool] = mapped_column(Boolean, default=False)  # GestionStatutMiseEnPaiement
+    edi_sender: Mapped[bool] = mapped_column(Boolean, default=False)  # EmetteurEdi
+    edi_receiver: Mapped[bool] = mapped_column(Boolean, default=False)  # RecepteurEdi
+    works_space_open: Mapped[bool] = mapped_column(Boolean, default=False)  # EstMOA: receives works invoices
+    works_only: Mapped[bool] = mapped_column(Boolean, default=False)  # EstMOAUniquement
+    address: Mapped[str | None] = mapped_column(Text)  # Adresse, ComplementAdresse1/2, joined by newlines
+    postcode: Mapped[str | None] = mapped_column(String(20))
+    city: Mapped[str | None] = mapped_column(String(200))
+    country_code: Mapped[str | None] = mapped_column(String(3))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    import_id: Mapped[int | None] = mapped_column(ForeignKey("directory_imports.id"))  # last import that listed it
+
+    services: Mapped[list["ServiceRow"]] = relationship(back_populates="structure", order_by="ServiceRow.code")
+
+
+class ServiceRow(Base):
+    """A service of a structure (code service), with its own engagement flag."""
+
+    __tablename__ = "services"
+    __table_args__ = (UniqueConstraint("structure_id", "code", name="uq_service_structure_code"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    structure_id: Mapped[int] = mapped_column(ForeignKey("structures.id", ondelete="CASCADE"), index=True)
+    code: Mapped[str] = mapped_column(String(100))  # Code
+    name: Mapped[str] = mapped_column(String(300))  # Nom
+    active: Mapped[bool] = mapped_column(Boolean)  # ServiceActif
+    engagement_required: Mapped[bool] = mapped_column(Boolean, default=False)  # GestionEGMT
+    external_id: Mapped[str | None] = mapped_column(String(40))  # idService in the export
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    import_id: Mapped[int | None] = mapped_column(ForeignKey("directory_imports.id"))
+
+    structure: Mapped[StructureRow] = relationship(back_populates="services")
+
+
+class DirectoryImportRow(Base):
+    """One import of a directory export file: what it changed."""
+
+    __tablename__ = "directory_imports"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(20))  # structures, services
+    file_name: Mapped[str] = mapped_column(String(500))
+    sha256: Mapped[str] = mapped_column(String(64))
+    imported_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    rows: Mapped[int] = mapped_column(Integer, default=0)
+    added: Mapped[int] = mapped_column(Integer, default=0)
+    updated: Mapped[int] = mapped_column(Integer, default=0)
+    unchanged: Mapped[int] = mapped_column(Integer, default=0)
+    deactivated: Mapped[int] = mapped_column(Integer, default=0)
+    skipped: Mapped[int] = mapped_column(Integer, default=0)  # rows that could not be read (reported, not fatal)
+
+
+# -- depositors: who may deposit, and for which suppliers ------------------------------------------------------
+class DepositorRow(Base):
+    """An account that deposits files: a supplier's own system or an accounting firm working for many suppliers."""
+
+    __tablename__ = "depositors"
+
+    id: Mapped[str] = mapped_column(String(100), primary_key=True)  # a short name, also its inbox folder's name
+    name: Mapped[str] = mapped_column(String(300))
+    kind: Mapped[str] = mapped_column(String(30))  # supplier, accounting-firm, other
+    inbox: Mapped[str | None] = mapped_column(Text)  # its own folder; None: <inbox root>/<id>
+    sftp_login: Mapped[str | None] = mapped_column(String(100), unique=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    attachments: Mapped[list["AttachmentRow"]] = relationship(back_populates="depositor",
+                                                              order_by="AttachmentRow.supplier_id")
+
+
+class AttachmentRow(Base):
+    """A depositor attached to a supplier structure, as on the public portal, with what it may deposit for it."""
+
+    __tablename__ = "attachments"
+    __table_args__ = (UniqueConstraint("depositor_id", "supplier_id", name="uq_attachment_depositor_supplier"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    depositor_id: Mapped[str] = mapped_column(ForeignKey("depositors.id", ondelete="CASCADE"), index=True)
+    supplier_id: Mapped[str] = mapped_column(String(100))  # the supplier's identifier (SIRET, or its type's id)
+    role: Mapped[str] = mapped_column(String(20))  # principal (gestionnaire principal) or secondary
+    capacities: Mapped[str] = mapped_column(String(200))  # comma-separated: supplier, subcontractor, moe...
+    attached_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    depositor: Mapped[DepositorRow] = relationship(back_populates="attachments")

@@ -20,7 +20,7 @@ from .models import BatchRow, FindingRow, InvoiceRow, StatusEventRow
 
 CLAIMED, DECIDED, DONE = "CLAIMED", "DECIDED", "DONE"
 _KEYS_PER_QUERY = 200  # 4 bound parameters each: well under SQLite's and PostgreSQL's limits
-DEPOSITED, REJECTED = ("200", "Déposée"), ("213", "Rejetée")
+DEPOSITED, REJECTED, MADE_AVAILABLE = ("200", "Déposée"), ("213", "Rejetée"), ("203", "Mise à disposition")
 
 
 def now() -> datetime:
@@ -151,6 +151,19 @@ class Ledger:
                 raise DuplicateRace(str(exc.orig)) from None
             return batch
 
+    def mark_routed(self, batch_id: str, routed: dict[int, str]) -> None:
+        """Record where accepted invoices were delivered (position -> path in the outbox): status 203, made
+        available to the recipient. Invoices already marked are left as they are, so this may run again."""
+        at = now()
+        with self.session() as session, session.begin():
+            rows = session.scalars(select(InvoiceRow).where(
+                InvoiceRow.batch_id == batch_id, InvoiceRow.position.in_(list(routed)),
+                InvoiceRow.routed_path.is_(None)))
+            for row in rows:
+                row.routed_path, row.status_code = routed[row.position], MADE_AVAILABLE[0]
+                session.add(StatusEventRow(batch_id=batch_id, invoice_id=row.id, code=MADE_AVAILABLE[0],
+                                           label=MADE_AVAILABLE[1], at=at))
+
     def invoices_of(self, batch_id: str) -> list[InvoiceRow]:
         with self.session() as session:
             rows = session.scalars(select(InvoiceRow).where(InvoiceRow.batch_id == batch_id)
@@ -175,9 +188,11 @@ def _invoice_row(batch_id: str, position: int, verdict: Verdict) -> InvoiceRow:
         row.document_family = invoice.document_family
         row.issue_date = invoice.issue_date.isoformat() if invoice.issue_date else None
         row.type_code = invoice.type_code
-        row.recipient_id = invoice.recipient_key
-        row.service_code = invoice.buyer_reference
-        row.billing_frame = invoice.business_process
+        route = verdict.route
+        row.recipient_id = route.recipient if route else invoice.recipient_key
+        row.service_code = route.service if route else invoice.buyer_reference
+        row.billing_frame = route.frame if route else invoice.business_process
+        row.engagement_number = route.engagement if route else invoice.purchase_order
         row.currency = (invoice.currency or "")[:3] or None
         row.amount_due = invoice.totals.payable
     row.findings = [FindingRow(rule=f.rule, severity=f.severity.value, bt=f.bt, field=f.field, location=f.location,

@@ -72,6 +72,8 @@ def read_cii(root, origin: Origin, findings: list[Finding]) -> Invoice:
     if doc.node(f"{_AGREEMENT}/ram:SellerTaxRepresentativeTradeParty") is not None:
         invoice.seller_tax_representative = _party(
             doc, f"{_AGREEMENT}/ram:SellerTaxRepresentativeTradeParty", "seller_tax_representative")
+    if doc.node(f"{_AGREEMENT}/ram:BuyerAgentTradeParty") is not None:
+        invoice.project_manager = _party(doc, f"{_AGREEMENT}/ram:BuyerAgentTradeParty", "project_manager")
     if doc.node(f"{_SETTLEMENT}/ram:PayeeTradeParty") is not None:
         invoice.payee = _party(doc, f"{_SETTLEMENT}/ram:PayeeTradeParty", "payee")
     invoice.attachments = [

@@ -30,6 +30,7 @@ from ..model import (
     Invoice,
     Line,
     Origin,
+    Party,
     PaymentMeans,
     Severity,
     VatBreakdown,
@@ -100,6 +101,13 @@ COLUMNS: dict[str, Column] = {
         "buyer_name", "recipient_name", "nom_destinataire", "destinataire", "nom_acheteur", "client",
     )),
     "buyer_country": Column("BT-55", ("buyer_country", "recipient_country", "pays_destinataire")),
+    # works frames: the project manager (maître d'œuvre), not an EN 16931 term (see docs/routing.md)
+    "project_manager_siret": Column("MOE", (
+        "project_manager_siret", "moe_siret", "siret_moe", "siret maître d'œuvre", "siret maitre d'oeuvre",
+    )),
+    "project_manager_name": Column("MOE", (
+        "project_manager_name", "moe_name", "nom_moe", "maître d'œuvre", "maitre d'oeuvre",
+    )),
     # payment
     "payment_terms": Column("BT-20", (
         "payment_terms", "conditions_paiement", "conditions de paiement", "conditions de règlement",
@@ -664,6 +672,11 @@ def _fill_parties(invoice: Invoice, row: _RowReader) -> None:
         buyer.legal_id = _siren_of(buyer_siret)
         _locate_siren(invoice, "buyer", row.where("buyer_siret"))
     buyer.address.country = row.read("buyer_country", "buyer.address.country", CODE, default="FR")
+    manager_siret = row.read("project_manager_siret", "project_manager.identifiers[0]", IDENTIFIER)
+    manager_name = row.read("project_manager_name", "project_manager.name")
+    if manager_siret or manager_name:
+        invoice.project_manager = Party(name=manager_name,
+                                        identifiers=[Identifier(manager_siret, "0009")] if manager_siret else [])
 
 
 def _siren_of(siret: str) -> Identifier | None:

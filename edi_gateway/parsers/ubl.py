@@ -62,6 +62,8 @@ def read_ubl(root, origin: Origin, findings: list[Finding]) -> Invoice:
     invoice.buyer = _party(doc, "cac:AccountingCustomerParty/cac:Party", "buyer")
     if doc.node("cac:PayeeParty") is not None:
         invoice.payee = _party(doc, "cac:PayeeParty", "payee", name_path=_PARTY_NAME)
+    if doc.node("cac:BuyerCustomerParty/cac:Party") is not None:
+        invoice.project_manager = _party(doc, "cac:BuyerCustomerParty/cac:Party", "project_manager")
     if doc.node("cac:TaxRepresentativeParty") is not None:
         invoice.seller_tax_representative = _party(doc, "cac:TaxRepresentativeParty", "seller_tax_representative",
                                                    name_path=_PARTY_NAME)

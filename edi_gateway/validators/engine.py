@@ -14,9 +14,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..model import Finding, Invoice, Severity
+
+if TYPE_CHECKING:
+    from ..routing.router import RoutingContext
 
 
 @dataclass(slots=True)
@@ -34,12 +37,15 @@ class CheckContext:
 
     `accepted_in_lot` maps (supplier, number, year, family) to the label of the invoice of the same lot accepted with
     that key; `accepted_in_ledger` holds the keys of the invoices being checked that the ledger already has as
-    accepted (the pipeline looks them up in bulk, a chunk of invoices at a time).
+    accepted (the pipeline looks them up in bulk, a chunk of invoices at a time). `routing` (the batch's depositor
+    and the directory entries of the recipients) is None when nothing is routed, e.g. a dry run: the routing
+    rules are then silent.
     """
 
     today: date = field(default_factory=date.today)
     accepted_in_lot: dict[tuple[str, str, int, str], str] = field(default_factory=dict)
     accepted_in_ledger: set[tuple[str, str, int, str]] = field(default_factory=set)
+    routing: RoutingContext | None = None
 
 
 Check = Callable[[Invoice, CheckContext], Iterable[Violation]]
@@ -86,6 +92,7 @@ def rule(rule_id: str, *, group: str, bt: tuple[str, ...], en: str, fr: str, hin
 def all_rules() -> list[Rule]:
     """Every registered rule, in registration order (the rule modules are imported here, once)."""
     from . import rules  # noqa: F401  (importing the package registers its rules)
+    from ..routing import rules as routing_rules  # noqa: F401  (the routing and depositor rules)
 
     return list(REGISTRY.values())
 
