@@ -18,9 +18,30 @@ def corpus_examples() -> list[Path]:
     return files
 
 
+SAMPLE_SUPPLIERS = ("32456789000011", "78190456000021", "51234987900019", "44012378400033")  # samples/README.md
+
+
+def prepare_ledger(url: str, depositor: str = "default", suppliers: tuple[str, ...] = SAMPLE_SUPPLIERS) -> None:
+    """A ledger as an operator leaves it before the first run: the sample directory of public structures
+    imported, and `depositor` registered and attached to the sample suppliers (as their principal manager)."""
+    from edi_gateway.ledger import Ledger
+    from edi_gateway.ledger.depositors import add_depositor, attach
+    from edi_gateway.ledger.directory import import_directory
+
+    ledger = Ledger(url)
+    for name in ("structures.csv", "services.csv"):
+        import_directory(ledger, SAMPLES / "annuaire" / name)
+    add_depositor(ledger, depositor, name=f"Depositor {depositor}")
+    for supplier in suppliers:
+        attach(ledger, depositor, supplier)
+    ledger.engine.dispose()
+
+
 @pytest.fixture
 def gateway_dirs(tmp_path: Path) -> dict[str, Path]:
+    """Inbox, outbox and a prepared ledger: files dropped in the inbox root belong to the "default" depositor."""
     inbox = tmp_path / "inbox"
     inbox.mkdir()
-    return {"root": tmp_path, "inbox": inbox, "outbox": tmp_path / "outbox",
-            "db": f"sqlite:///{tmp_path / 'ledger.sqlite3'}"}
+    url = f"sqlite:///{tmp_path / 'ledger.sqlite3'}"
+    prepare_ledger(url)
+    return {"root": tmp_path, "inbox": inbox, "outbox": tmp_path / "outbox", "db": url}

@@ -12,7 +12,7 @@ import pytest
 from edi_gateway import pipeline
 from edi_gateway.cli import main
 from edi_gateway.config import load_settings
-from edi_gateway.emitters import reports
+from edi_gateway.emitters import reports, routed
 from edi_gateway.ledger import Ledger
 from edi_gateway.ledger.store import Ledger as LedgerClass
 
@@ -50,8 +50,11 @@ def test_valid_invoice_is_accepted_recorded_reported_and_archived(gateway_dirs):
     assert acceptance["invoices"][0]["amount_due"] == "31352.00"
     assert _ledger_rows(gateway_dirs, "select state, flow_status from batches") == [("DONE", "IN_INTEGRE")]
     assert _ledger_rows(gateway_dirs, "select number, supplier_id, issue_year, decision, status_code from invoices") \
-        == [("BD-2026-0001", "32456789000011", 2026, "accepted", "200")]
-    assert _ledger_rows(gateway_dirs, "select code, label from status_events") == [("200", "Déposée")]
+        == [("BD-2026-0001", "32456789000011", 2026, "accepted", "203")]
+    assert _ledger_rows(gateway_dirs, "select code, label from status_events order by id") == [
+        ("200", "Déposée"), ("203", "Mise à disposition")]
+    [routed] = (gateway_dirs["outbox"] / "routed" / "21713000400013" / "SERV-TECH" / "A1").glob("*.xml")
+    assert routed.read_bytes() == french_ubl()
 
 
 def test_wrong_total_is_rejected_with_located_finding_and_hint(gateway_dirs):
@@ -148,15 +151,21 @@ class Crash(Exception):
     """Stands for the process dying at that point."""
 
 
-@pytest.mark.parametrize("crash_point", ["record_decisions", "write_reports", "mark_done"])
+@pytest.mark.parametrize("crash_point", ["record_decisions", "deliver", "second_delivery", "mark_routed",
+                                         "write_reports", "mark_done"])
 def test_a_crash_at_any_step_is_finished_exactly_once_on_restart(gateway_dirs, monkeypatch, crash_point):
     (gateway_dirs["inbox"] / "lot.zip").write_bytes(zip_lot({
         "a.xml": french_ubl("BD-2026-0300"), "b.xml": french_ubl("BD-2026-0301")}))
-    targets = {"record_decisions": (LedgerClass, "record_decisions"), "write_reports": (pipeline, "write_reports"),
-               "mark_done": (LedgerClass, "mark_done")}
+    targets = {"record_decisions": (LedgerClass, "record_decisions"), "deliver": (routed, "deliver"),
+               "second_delivery": (routed, "deliver"), "mark_routed": (LedgerClass, "mark_routed"),
+               "write_reports": (pipeline, "write_reports"), "mark_done": (LedgerClass, "mark_done")}
     owner, name = targets[crash_point]
+    original, calls = getattr(owner, name), []
 
     def crash(*args, **kwargs):
+        calls.append(name)
+        if crash_point == "second_delivery" and len(calls) == 1:  # the first invoice delivered, not the second
+            return original(*args, **kwargs)
         raise Crash(crash_point)
 
     with monkeypatch.context() as patch:
@@ -169,9 +178,14 @@ def test_a_crash_at_any_step_is_finished_exactly_once_on_restart(gateway_dirs, m
     assert (result.file_name, result.accepted, result.rejected) == ("lot.zip", 2, 0)
     assert _ledger_rows(gateway_dirs, "select count(*), sum(state = 'DONE') from batches") == [(1, 1)]
     assert _ledger_rows(gateway_dirs, "select count(*) from invoices") == [(2,)]
-    assert _ledger_rows(gateway_dirs, "select count(*) from status_events") == [(2,)]
-    assert list((gateway_dirs["root"] / "work").iterdir()) == []
+    assert _ledger_rows(gateway_dirs, "select code, count(*) from status_events group by code") == [
+        ("200", 2), ("203", 2)]
+    assert [p for p in (gateway_dirs["root"] / "work").rglob("*") if p.is_file()] == []
     assert len(list((gateway_dirs["root"] / "archive").rglob("*lot.zip"))) == 1
+    delivered = sorted(p.name for p in (gateway_dirs["outbox"] / "routed").rglob("*") if p.is_file())
+    assert [name.split("-", 1)[1] for name in delivered] == [
+        "00001-BD-2026-0300.json", "00001-BD-2026-0300.xml", "00002-BD-2026-0301.json", "00002-BD-2026-0301.xml"]
+    assert len({name.split("-", 1)[0] for name in delivered}) == 1, "delivered under one batch, exactly once"
     assert _run(gateway_dirs) == [], "nothing is left to do after the restart"
 
 
@@ -181,7 +195,7 @@ def test_a_file_claimed_but_never_recorded_is_adopted_on_restart(gateway_dirs, m
         patch.setattr(LedgerClass, "claim_batch", lambda self, row: (_ for _ in ()).throw(Crash("claim")))
         with pytest.raises(Crash):
             _run(gateway_dirs)
-    assert len(list((gateway_dirs["root"] / "work").iterdir())) == 1
+    assert len([p for p in (gateway_dirs["root"] / "work").rglob("*") if p.is_file()]) == 1
 
     [result] = _run(gateway_dirs)
 

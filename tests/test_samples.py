@@ -54,8 +54,8 @@ EXPECTED: dict[str, list[tuple[str | None, str, set[str]]]] = {
     # routing: a works frame and a sub-contractor frame, an unknown recipient, a missing service code
     "durand-etat-acompte-BD-2026-0170-travaux.xml": [("BD-2026-0170", ACCEPTED, set())],
     "nettoyage-facture-NSO-2026-0140-sous-traitance.xml": [("NSO-2026-0140", ACCEPTED, set())],
-    "lemoine-facture-IL-2026-0101-destinataire-inconnu.xml": [("IL-2026-0101", REJECTED, {"ROUTE-02"})],
-    "lemoine-facture-IL-2026-0102-sans-service.xml": [("IL-2026-0102", REJECTED, {"ROUTE-04"})],
+    "lemoine-facture-IL-2026-0101-destinataire-inconnu.xml": [("IL-2026-0101", REJECTED, {"ROUTE-01"})],
+    "lemoine-facture-IL-2026-0102-sans-service.xml": [("IL-2026-0102", REJECTED, {"ROUTE-03"})],
     "cabinet-lefevre-factures.csv": [
         ("BDS-2026-0031", ACCEPTED, set()),
         ("NSO-2026-0112", ACCEPTED, set()),
@@ -83,11 +83,11 @@ ROUTES = {
     "NSO-2026-0118": (SYNDICAT, "_", "A1"),
     "FBM-2026-0215": (COMMUNE, "FINANCES", "A1"),
     "FBM-2026-0101": (COMMUNE, "SERV-TECH", "A1"),
-    "FBM-2026-0102": (COMMUNE, "SERV-TECH", "A1"),
-    "ILM-2026-0017": (DEPARTEMENT, "DIR-BATIMENTS", "A1"),
+    "FBM-2026-0102": (DEPARTEMENT, "DIR-BATIMENTS", "A1"),
+    "ILM-2026-0017": (COMMUNE, "FINANCES", "A1"),
     "BDS-2026-0031": (DEPARTEMENT, "DIR-BATIMENTS", "A1"),
     "NSO-2026-0112": (COMMUNE, "SERV-TECH", "A1"),
-    "NSO-2026-0113": (COMMUNE, "SERV-TECH", "A1"),
+    "NSO-2026-0113": (SYNDICAT, "_", "A1"),
     "BD-2026-0161": (COMMUNE, "SERV-TECH", "A1"),
     "NSO-2026-0130": (COMMUNE, "SERV-TECH", "A1"),
     "BD-2026-0170": (DEPARTEMENT, "DIR-BATIMENTS", "A5"),
@@ -304,15 +304,25 @@ def test_second_deposit_of_the_same_files_is_a_duplicate_flow(first_run, deposit
 # (c) validate: the dry run agrees with the table, and prints the documented JSON shape
 # ----------------------------------------------------------------------------------------------------------------
 @functools.cache
-def validate_json(name: str) -> tuple[int, list[dict]]:
-    done = cli("validate", "--json", str(SAMPLES / name), cwd=ROOT)
+def validate_json(name: str, *options: str) -> tuple[int, list[dict]]:
+    done = cli("validate", "--json", str(SAMPLES / name), *options, cwd=ROOT)
     assert done.returncode in (0, 1), done.stderr
     return done.returncode, [json.loads(line) for line in done.stdout.splitlines() if line.strip()]
 
 
+@pytest.fixture(scope="module")
+def directory_only(tmp_path_factory) -> Path:
+    """A ledger with the sample directory and the demo's depositors, and no invoice yet (tools/demo.sh setup)."""
+    base = tmp_path_factory.mktemp("directory")
+    demo("setup", base)
+    return base / "ledger.sqlite3"
+
+
 @pytest.mark.parametrize("name", sorted(EXPECTED))
-def test_validate_agrees_with_the_table(name):
-    code, objects = validate_json(name)
+def test_validate_agrees_with_the_table(name, first_run, directory_only):
+    """The dry run against the ledger's directory, as the depositor that sent the file, decides as `run` did."""
+    depositor = next(r["depositor"] for r in first_run["results"] if r["file"] == name)
+    code, objects = validate_json(name, "--db", f"sqlite:///{directory_only}", "--depositor", depositor)
     expected = EXPECTED[name]
     got = [(key_of(o["file"], o["invoice"]), o["decision"], {f["rule"] for f in o["findings"]}) for o in objects]
     dry = [(key, REJECTED if decision == IRRECEVABLE else decision, rules) for key, decision, rules in expected]

@@ -8,10 +8,11 @@ are listed in docs/routing.md.
 
 - Depositor (DEP-01, DEP-02): only a registered, active depositor attached to the supplier acts for it, as a user
   attached to a structure on the public portal. Nothing of a refused invoice is routed.
-- Recipient (ROUTE-01…03): the buyer's SIRET (BT-46, scheme 0009) names an active structure of the directory.
-- Service and engagement (ROUTE-04…09): the recipient's flags (service required, engagement required, either
+- Recipient (ROUTE-01, ROUTE-02): the buyer's SIRET (BT-46, scheme 0009) names an active structure of the
+  directory (an invoice without a recipient SIRET is refused by FR-REC-01, a validation rule).
+- Service and engagement (ROUTE-03…08): the recipient's flags (service required, engagement required, either
   one) and its services' own engagement flag, as the platform checks them (facts §4.4).
-- Billing frame (ROUTE-10…15): a known frame, deposited in a capacity the depositor holds for the supplier
+- Billing frame (ROUTE-09…14): a known frame, deposited in a capacity the depositor holds for the supplier
   (supplier, sub-contractor, co-contractor, project manager, owner); works frames only to a recipient that
   receives works invoices and naming the project manager; a works-only recipient gets works frames only.
 """
@@ -55,7 +56,7 @@ def depositor_not_attached(invoice: Invoice, context: CheckContext):
                         {"depositor": routing.depositor.id})
 
 
-@rule("DEP-02", group=DEPOSITOR, bt=(), reason_code="REJ_HAB",
+@rule("DEP-02", group=DEPOSITOR, bt=("BT-29",), reason_code="REJ_HAB",
       en="Depositor {value} is not a registered, active depositor: nothing it sends is routed",
       fr="Le déposant {value} n'est pas un déposant enregistré et actif : rien de ce qu'il envoie n'est acheminé",
       hint="Register the account (edi-gateway depositor add {value}) and attach it to its suppliers, or "
@@ -68,18 +69,6 @@ def depositor_unknown(invoice: Invoice, context: CheckContext):
 
 # -- recipient ----------------------------------------------------------------------------------------------------
 @rule("ROUTE-01", group=ROUTING, bt=("BT-46",), reason_code="DEST_INC",
-      en="The invoice names no recipient SIRET: the buyer identifier (BT-46) with scheme 0009 is missing",
-      fr="La facture ne désigne aucun SIRET destinataire : l'identifiant de l'acheteur (BT-46) de schéma 0009 "
-         "est absent",
-      hint="Give the public buyer's SIRET as its identifier with schemeID 0009 (UBL "
-           "AccountingCustomerParty/Party/PartyIdentification/ID, CII BuyerTradeParty/GlobalID)")
-def recipient_missing(invoice: Invoice, context: CheckContext):
-    if context.routing is not None and recipient_id(invoice) is None:
-        found = invoice.buyer.identifier()
-        yield Violation("buyer.identifiers", found.value if found is not None else None)
-
-
-@rule("ROUTE-02", group=ROUTING, bt=("BT-46",), reason_code="DEST_INC",
       en="Recipient {value} is not a structure of the directory of public structures{empty}",
       fr="Le destinataire {value} n'est pas une structure de l'annuaire des structures publiques{empty_fr}",
       hint="Check the recipient's SIRET with the public buyer (it must be the SIRET of a public structure "
@@ -94,7 +83,7 @@ def recipient_unknown(invoice: Invoice, context: CheckContext):
             "empty_fr": " (l'annuaire est vide : l'importer avec `edi-gateway directory import`)" if empty else ""})
 
 
-@rule("ROUTE-03", group=ROUTING, bt=("BT-46",), reason_code="DEST_ERR",
+@rule("ROUTE-02", group=ROUTING, bt=("BT-46",), reason_code="DEST_ERR",
       en="Recipient {value} ({name}) is no longer an active structure: it cannot receive invoices",
       fr="Le destinataire {value} ({name}) n'est plus une structure active : il ne peut plus recevoir de factures",
       hint="Ask the public buyer which structure now receives its invoices, and address the invoice to it")
@@ -107,7 +96,7 @@ def recipient_inactive(invoice: Invoice, context: CheckContext):
 
 
 # -- service and engagement -------------------------------------------------------------------------------------
-@rule("ROUTE-04", group=ROUTING, bt=("BT-10",), reason_code="SE_ERR",
+@rule("ROUTE-03", group=ROUTING, bt=("BT-10",), reason_code="SE_ERR",
       en="Recipient {recipient} requires a service code (BT-10) and the invoice gives none",
       fr="Le destinataire {recipient} exige un code service (BT-10) et la facture n'en donne pas",
       hint="Put the code of the service that ordered (one of: {services}) in the buyer reference (BT-10)")
@@ -118,7 +107,7 @@ def service_missing(invoice: Invoice, context: CheckContext):
                                                   "services": _active_codes(structure)})
 
 
-@rule("ROUTE-05", group=ROUTING, bt=("BT-10",), reason_code="SE_ERR",
+@rule("ROUTE-04", group=ROUTING, bt=("BT-10",), reason_code="SE_ERR",
       en="Service code {value} is not a service of recipient {recipient}",
       fr="Le code service {value} n'est pas un service du destinataire {recipient}",
       hint="Use one of the recipient's service codes: {services}")
@@ -132,7 +121,7 @@ def service_unknown(invoice: Invoice, context: CheckContext):
                                                   "services": _active_codes(structure)})
 
 
-@rule("ROUTE-06", group=ROUTING, bt=("BT-10",), reason_code="SE_ERR",
+@rule("ROUTE-05", group=ROUTING, bt=("BT-10",), reason_code="SE_ERR",
       en="Service {value} of recipient {recipient} is no longer active",
       fr="Le service {value} du destinataire {recipient} n'est plus actif",
       hint="Ask the public buyer which service now handles the order; active services: {services}")
@@ -144,7 +133,7 @@ def service_inactive(invoice: Invoice, context: CheckContext):
                                                           "services": _active_codes(structure)})
 
 
-@rule("ROUTE-07", group=ROUTING, bt=("BT-13",), reason_code="CMD_EJ_ERR",
+@rule("ROUTE-06", group=ROUTING, bt=("BT-13",), reason_code="CMD_EJ_ERR",
       en="{who} requires an engagement number (BT-13) and the invoice gives none",
       fr="{who_fr} exige un numéro d'engagement (BT-13) et la facture n'en donne pas",
       hint="Put the engagement number (legal commitment, order) the buyer gave you in the purchase order "
@@ -163,7 +152,7 @@ def engagement_missing(invoice: Invoice, context: CheckContext):
             "who_fr": f"Le service {service.code} du destinataire {structure.identifier}"})
 
 
-@rule("ROUTE-08", group=ROUTING, bt=("BT-10", "BT-13"), reason_code="CMD_EJ_ERR",
+@rule("ROUTE-07", group=ROUTING, bt=("BT-10", "BT-13"), reason_code="CMD_EJ_ERR",
       en="Recipient {recipient} requires a service code (BT-10) or an engagement number (BT-13); the invoice "
          "gives neither",
       fr="Le destinataire {recipient} exige un code service (BT-10) ou un numéro d'engagement (BT-13) ; la "
@@ -176,7 +165,7 @@ def service_or_engagement_missing(invoice: Invoice, context: CheckContext):
         yield Violation("buyer_reference", None, {"recipient": structure.identifier})
 
 
-@rule("ROUTE-09", group=ROUTING, bt=("BT-13",), reason_code="CMD_EJ_ERR",
+@rule("ROUTE-08", group=ROUTING, bt=("BT-13",), reason_code="CMD_EJ_ERR",
       en="The engagement number has {length} characters; the platform takes at most 50",
       fr="Le numéro d'engagement compte {length} caractères ; la plateforme en accepte 50 au plus",
       hint="Give the engagement number exactly as the buyer issued it (50 characters at most)")
@@ -187,7 +176,7 @@ def engagement_too_long(invoice: Invoice, context: CheckContext):
 
 
 # -- billing frame ------------------------------------------------------------------------------------------------
-@rule("ROUTE-10", group=ROUTING, bt=("BT-23",), reason_code="REJ_SEMAN",
+@rule("ROUTE-09", group=ROUTING, bt=("BT-23",), reason_code="REJ_SEMAN",
       en="Billing frame {value} is not a billing frame of the platform",
       fr="Le cadre de facturation {value} n'est pas un cadre de facturation de la plateforme",
       hint=f"Put one of {_FRAME_LIST} in BT-23 (or leave it out for A1, an ordinary supplier invoice)")
@@ -196,7 +185,7 @@ def frame_unknown(invoice: Invoice, context: CheckContext):
         yield Violation("business_process", invoice.business_process)
 
 
-@rule("ROUTE-11", group=ROUTING, bt=("BT-23", "BT-29"), reason_code="REJ_HAB",
+@rule("ROUTE-10", group=ROUTING, bt=("BT-23", "BT-29"), reason_code="REJ_HAB",
       en="Billing frame {value} is deposited by a {capacity}; depositor {depositor} does not act as {capacity} "
          "for supplier {supplier} (it acts as: {held})",
       fr="Le cadre de facturation {value} est déposé par un {capacity_fr} ; le déposant {depositor} n'agit pas "
@@ -216,7 +205,7 @@ def frame_not_allowed(invoice: Invoice, context: CheckContext):
             "held": ", ".join(sorted(attachment.capacities))})
 
 
-@rule("ROUTE-12", group=ROUTING, bt=("BT-23", "BT-46"), reason_code="DEST_ERR",
+@rule("ROUTE-11", group=ROUTING, bt=("BT-23", "BT-46"), reason_code="DEST_ERR",
       en="Billing frame {value} is a works frame and recipient {recipient} does not receive works invoices "
          "(its works-invoice space is not open)",
       fr="Le cadre de facturation {value} est un cadre de travaux et le destinataire {recipient} ne reçoit pas "
@@ -229,7 +218,7 @@ def works_space_closed(invoice: Invoice, context: CheckContext):
         yield Violation("business_process", frame.code, {"recipient": structure.identifier})
 
 
-@rule("ROUTE-13", group=ROUTING, bt=("BT-23",), reason_code="REJ_SEMAN",
+@rule("ROUTE-12", group=ROUTING, bt=("BT-23",), reason_code="REJ_SEMAN",
       en="Billing frame {value} is a works frame: the invoice must name the project manager (maître d'œuvre) "
          "with its SIRET",
       fr="Le cadre de facturation {value} est un cadre de travaux : la facture doit désigner le maître d'œuvre "
@@ -245,7 +234,7 @@ def works_project_manager_missing(invoice: Invoice, context: CheckContext):
         yield Violation("project_manager", None)
 
 
-@rule("ROUTE-14", group=ROUTING, bt=("BT-23", "BT-46"), reason_code="DEST_ERR",
+@rule("ROUTE-13", group=ROUTING, bt=("BT-23", "BT-46"), reason_code="DEST_ERR",
       en="Recipient {recipient} receives works invoices only, and billing frame {value} is not a works frame",
       fr="Le destinataire {recipient} ne reçoit que des factures de travaux, et le cadre de facturation {value} "
          "n'est pas un cadre de travaux",
@@ -257,7 +246,7 @@ def works_only_recipient(invoice: Invoice, context: CheckContext):
         yield Violation("business_process", frame.code, {"recipient": structure.identifier})
 
 
-@rule("ROUTE-15", group=ROUTING, bt=("BT-23",), reason_code="REJ_SEMAN", severity=Severity.WARNING,
+@rule("ROUTE-14", group=ROUTING, bt=("BT-23",), reason_code="REJ_SEMAN", severity=Severity.WARNING,
       en="BT-23 holds a business process identifier ({value}), not a billing frame: the invoice is routed as "
          f"{DEFAULT_FRAME}, an ordinary supplier invoice",
       fr="Le BT-23 contient un identifiant de processus ({value}), pas un cadre de facturation : la facture est "

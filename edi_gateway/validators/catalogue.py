@@ -14,6 +14,10 @@ irrecevability code (`IRR_VIDE`, `IRR_TYPE`, `IRR_SYNTAX`, `IRR_EXTRAC`, `IRR_TA
 `IRR_UNICITE`). Values that cannot be read as the type their field needs are reported as `XML-VALUE` or
 `CSV-VALUE`. Placeholders in braces are filled in with the invoice's values.
 
+The depositor and routing rules (DEP-, ROUTE-) read, besides the invoice, the batch's depositor and the
+directory of public structures: they run when the gateway routes (`edi-gateway run`, or `validate --db`), see
+[routing.md](routing.md).
+
 ## The native rules and the official artifacts
 
 The EN 16931 rules (BR-, BR-CO-, BR-DEC-, BR-CL- and the VAT category families) are checked natively on the
