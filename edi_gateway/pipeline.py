@@ -154,7 +154,17 @@ class Gateway:
         for inbox in depositor_inboxes(self.ledger, self.settings.inbox):
             if inbox.folder.resolve() != self.settings.inbox.resolve():
                 found.append((inbox.depositor, inbox.folder))
+        self._warn_about_unknown_folders({folder_path.resolve() for _, folder_path in found})
         return found
+
+    def _warn_about_unknown_folders(self, known: set[Path]) -> None:
+        """Folders in the inbox root that are no active depositor's inbox: their files wait, and the log says why."""
+        if not self.settings.inbox.is_dir():
+            return
+        for entry in sorted(self.settings.inbox.iterdir()):
+            if entry.is_dir() and not entry.name.startswith(".") and entry.resolve() not in known:
+                log.warning("inbox folder %s belongs to no active depositor: its files are left waiting "
+                            "(register it with `edi-gateway depositor add %s`)", entry, entry.name)
 
     def run_once(self) -> list[BatchResult]:
         """Resume unfinished batches, then process every file waiting in every depositor's inbox."""
