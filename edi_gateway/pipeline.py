@@ -24,6 +24,7 @@ import hashlib
 import logging
 import secrets
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from itertools import islice
 from pathlib import Path
 
@@ -48,6 +49,7 @@ from .validators.rules.duplicates import duplicate_key
 
 log = logging.getLogger(__name__)
 CHUNK_SIZE = 500  # invoices checked between two bulk look-ups in the ledger
+DELIVERY_THREADS = 8  # routed files written at once (file creation and fsync wait on the disk)
 
 
 @dataclasses.dataclass(slots=True)
@@ -209,15 +211,17 @@ class Gateway:
 
     def _decide(self, batch: BatchRow, data: bytes) -> None:
         origin = Origin(batch_id=batch.id, file_name=batch.file_name)
-        staging = routed.staging_dir(self.settings.work_dir, batch.id)
+        staging = routed.Staging(self.settings.work_dir, batch.id)
         for attempt in (1, 2):
-            routed.remove_staging(staging)
+            staging.start()
             context = CheckContext(routing=self._routing_context(batch.depositor))
             try:
                 verdicts = [self._staged(verdict, position, staging) for position, verdict in enumerate(
                     check_documents(read_flow(data, origin, self.settings.limits), context, self.settings.policy,
                                     self.ledger.accepted_keys, self.settings.strict, self._structures), start=1)]
+                staging.finish()
             except UnreadableFlow as exc:
+                staging.remove()
                 self.ledger.mark_irrecevable(batch.id, exc.code, exc.message_en, exc.message_fr)
                 return
             if not verdicts:
@@ -240,10 +244,10 @@ class Gateway:
         return lookup_structures(self.ledger, identifiers)
 
     @staticmethod
-    def _staged(verdict: Verdict, position: int, staging: Path) -> Verdict:
+    def _staged(verdict: Verdict, position: int, staging: routed.Staging) -> Verdict:
         """Stage an accepted invoice's bytes for delivery, and let the verdict drop them."""
         if verdict.raw is not None:
-            routed.stage(staging, position, verdict.raw)
+            staging.add(position, verdict.raw)
             verdict.raw = None
         return verdict
 
@@ -251,39 +255,46 @@ class Gateway:
         """Deliver the batch's accepted invoices to their recipients' folders, then write its routing manifest.
 
         Idempotent: an invoice already delivered (routed_path set) is not written again; one whose staged copy
-        is gone (delivered just before a crash, or work/ cleaned by hand) is delivered from the original file.
+        is missing or damaged (work/ cleaned by hand, a disk fault) is delivered from the original file.
         """
-        outbox, staging = self.settings.outbox, routed.staging_dir(self.settings.work_dir, batch.id)
+        outbox, staging = self.settings.outbox, routed.Staging(self.settings.work_dir, batch.id)
         pending = [row for row in invoices if row.decision == Decision.ACCEPTED.value and row.recipient_id
                    and row.routed_path is None]
-        missing = [row.position for row in pending if not routed.staged(staging, row.position).exists()]
+        contents = {row.position: staging.read(row.position, row.sha256) for row in pending}
+        missing = {position for position, data in contents.items() if data is None}
         if missing:
-            self._restage(batch, work_path, staging, set(missing))
-        delivered = {}
+            contents.update(self._read_again(batch, work_path, missing))
+        deliveries = []
         for row in pending:
             folder_path = routed.routed_folder(outbox, row.recipient_id, row.service_code, row.billing_frame or "A1")
             target = folder_path / routed.routed_name(batch.id, row.position, row.number, row.format)
-            routed.deliver(routed.staged(staging, row.position), target, _envelope(batch, row, target, outbox))
-            delivered[row.position] = target.relative_to(outbox).as_posix()
+            deliveries.append((contents[row.position], target, _envelope(batch, row, target, outbox)))
+        # Creating and syncing files waits on the disk, not on Python: a few threads overlap those waits.
+        with ThreadPoolExecutor(max_workers=DELIVERY_THREADS) as pool:
+            list(pool.map(lambda delivery: routed.deliver(*delivery), deliveries))
+        delivered = {row.position: target.relative_to(outbox).as_posix()
+                     for row, (_data, target, _envelope_doc) in zip(pending, deliveries)}
         self.ledger.mark_routed(batch.id, delivered)
         for row in invoices:
             row.routed_path = row.routed_path or delivered.get(row.position)
         routed.write_json(routed.manifest_path(outbox, batch.id), _manifest(batch, invoices))
-        routed.remove_staging(staging)
+        staging.remove()
 
-    def _restage(self, batch: BatchRow, work_path: Path, staging: Path, positions: set[int]) -> None:
-        log.warning("batch %s: staged copies of %d accepted invoice(s) missing; reading them again from %s",
-                    batch.id, len(positions), work_path)
+    def _read_again(self, batch: BatchRow, work_path: Path, positions: set[int]) -> dict[int, bytes]:
+        """The deposited bytes of some invoices of a batch, read again from its original file."""
+        log.warning("batch %s: staged copies of %d accepted invoice(s) missing or damaged; reading them again "
+                    "from %s", batch.id, len(positions), work_path)
         origin = Origin(batch_id=batch.id, file_name=batch.file_name)
         documents = read_flow(work_path.read_bytes(), origin, self.settings.limits)
-        for position, document in enumerate(documents, start=1):
-            if position in positions:
-                routed.stage(staging, position, document.raw or document.content)
+        return {position: document.raw or document.content
+                for position, document in enumerate(documents, start=1) if position in positions}
 
     def _finish(self, batch_id: str, work_path: Path) -> BatchResult:
         batch = self.ledger.get_batch(batch_id)
         invoices = self.ledger.invoices_of(batch_id)
-        if not batch.reason_code:
+        if batch.reason_code:
+            routed.Staging(self.settings.work_dir, batch.id).remove()
+        else:
             self._deliver(batch, invoices, work_path)
         reports = write_reports(self.settings.outbox, batch, invoices)
         if batch.reason_code:  # the flow could not be taken at all: quarantine, with the reason beside it

@@ -7,19 +7,21 @@ Layout under the outbox:
         <batch>-<position>-<invoice number>.json              its envelope: routing decision, batch, sha256
     manifests/<batch>.json                                    the routing manifest of the batch
 
-The invoice bytes are staged in `work/.staging/<batch>/` while the batch is decided (the flow is read only once),
-then delivered after the decision is committed: every write is atomic (temporary file, fsync, rename), and names
-are fixed by batch and position, so delivering again after a crash rewrites the same files and never adds one.
+The invoice bytes are staged in one file per batch, `work/.staging/<batch>.bin`, while the batch is decided (the
+flow is read only once), then delivered after the decision is committed: every write is atomic (temporary file,
+fsync, rename), and names are fixed by batch and position, so delivering again after a crash rewrites the same
+files and never adds one. A staged copy is checked against the sha256 the ledger recorded before it is
+delivered; a missing or damaged one is read again from the original file.
 Folder names come from the directory (recipient, service) and the frame table; they are still reduced to safe
 characters, since a rule switched off by the policy could let an invoice's own text through.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
-import shutil
 from pathlib import Path
 
 from ..model import DocumentFormat
@@ -48,26 +50,69 @@ def routed_name(batch_id: str, position: int, number: str | None, document_forma
     return f"{batch_id}-{position:05d}-{safe_name(number, 'invoice')}{extension}"
 
 
-def staging_dir(work_dir: Path, batch_id: str) -> Path:
-    return work_dir / ".staging" / batch_id
+class Staging:
+    """The accepted invoices of one batch, appended to one file while it is decided, read back to deliver them.
+
+    `<batch>.bin` holds the bytes one after the other, `<batch>.index.json` their (offset, length) by position;
+    both are written (and fsynced) before the decision is committed.
+    """
+
+    def __init__(self, work_dir: Path, batch_id: str):
+        folder = work_dir / ".staging"
+        self.data_path, self.index_path = folder / f"{batch_id}.bin", folder / f"{batch_id}.index.json"
+        self._index: dict[int, tuple[int, int]] | None = None
+        self._stream = None
+
+    def start(self) -> None:
+        """Begin (again): whatever an earlier attempt staged is dropped."""
+        self.remove()
+        self.data_path.parent.mkdir(parents=True, exist_ok=True)
+        self._stream, self._index = self.data_path.open("wb"), {}
+
+    def add(self, position: int, data: bytes) -> None:
+        self._index[position] = (self._stream.tell(), len(data))
+        self._stream.write(data)
+
+    def finish(self) -> None:
+        """Make the staged bytes durable (one fsync for the batch) and write their index."""
+        self._stream.flush()
+        os.fsync(self._stream.fileno())
+        self._stream.close()
+        with atomic_writer(self.index_path) as stream:
+            json.dump({str(position): span for position, span in self._index.items()}, stream)
+
+    def read(self, position: int, sha256: str | None) -> bytes | None:
+        """The staged bytes of an invoice, or None when they are missing or do not match `sha256`."""
+        if self._index is None:
+            try:
+                loaded = json.loads(self.index_path.read_text(encoding="utf-8"))
+                self._index = {int(position): tuple(span) for position, span in loaded.items()}
+            except (OSError, ValueError):
+                self._index = {}
+        span = self._index.get(position)
+        if span is None:
+            return None
+        try:
+            with self.data_path.open("rb") as stream:
+                stream.seek(span[0])
+                data = stream.read(span[1])
+        except OSError:
+            return None
+        return data if hashlib.sha256(data).hexdigest() == sha256 else None
+
+    def remove(self) -> None:
+        if self._stream is not None and not self._stream.closed:
+            self._stream.close()
+        self.data_path.unlink(missing_ok=True)
+        self.index_path.unlink(missing_ok=True)
+        self._index = None
 
 
-def stage(staging: Path, position: int, data: bytes) -> None:
-    """Keep an accepted invoice's bytes until the decision is committed (fsynced: it must survive a crash)."""
-    with atomic_writer(staging / f"{position:06d}", "wb") as stream:
-        stream.write(data)
-
-
-def staged(staging: Path, position: int) -> Path:
-    return staging / f"{position:06d}"
-
-
-def deliver(source: Path, target: Path, envelope: dict) -> None:
+def deliver(data: bytes, target: Path, envelope: dict) -> None:
     """Write the invoice and its envelope into the recipient's folder, atomically; the envelope comes second, so
     a reader that waits for the envelope always finds the whole invoice."""
-    if os.path.exists(source):
-        with source.open("rb") as stream, atomic_writer(target, "wb") as out:
-            shutil.copyfileobj(stream, out)
+    with atomic_writer(target, "wb") as out:
+        out.write(data)
     write_json(target.with_suffix(".json"), envelope)
 
 
@@ -80,6 +125,3 @@ def write_json(target: Path, document: dict) -> None:
 def manifest_path(outbox: Path, batch_id: str) -> Path:
     return outbox / MANIFESTS / f"{batch_id}.json"
 
-
-def remove_staging(staging: Path) -> None:
-    shutil.rmtree(staging, ignore_errors=True)
