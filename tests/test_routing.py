@@ -209,3 +209,27 @@ def test_depositor_commands_say_what_is_wrong(tmp_path, capsys, argv, message):
     assert main(["depositor", "add", "cab", *db]) == 0
     assert main([*argv, *db]) == 2
     assert message in capsys.readouterr().err
+
+
+def test_a_damaged_staged_copy_is_read_again_from_the_original(gateway, monkeypatch):
+    add_depositor(gateway.ledger, "durand", name="Bâtiments Durand SAS")
+    attach(gateway.ledger, "durand", DURAND)
+    invoice = french_ubl("BD-2026-0710")
+    gateway.drop("durand", "f.xml", invoice)
+
+    def crash(*args, **kwargs):
+        raise RuntimeError("the process dies before delivering")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(pipeline.Gateway, "_deliver", crash)
+        with pytest.raises(RuntimeError):
+            gateway.run()
+    [staged] = (gateway.inbox.parent / "work" / ".staging").glob("*.bin")
+    staged.write_bytes(b"<Invoice>garbage</Invoice>")
+
+    [result] = gateway.run()  # the restart
+
+    assert result.accepted == 1
+    [delivered] = gateway.routed_files()
+    assert (gateway.outbox / "routed" / delivered).read_bytes() == invoice
+    assert not list((gateway.inbox.parent / "work" / ".staging").iterdir())
