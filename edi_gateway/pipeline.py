@@ -31,6 +31,7 @@ from pathlib import Path
 from .config import Settings
 from .emitters import routed
 from .emitters.reports import write_reports
+from .emitters.returns import write_returns
 from .errors import UnreadableFlow
 from .intake import folder
 from .ledger.depositors import depositor_inboxes, load_depositor
@@ -296,7 +297,9 @@ class Gateway:
             routed.Staging(self.settings.work_dir, batch.id).remove()
         else:
             self._deliver(batch, invoices, work_path)
+            invoices = self.ledger.invoices_of(batch_id)  # with the statuses delivery added
         reports = write_reports(self.settings.outbox, batch, invoices)
+        write_returns(self.settings.outbox, batch, invoices)
         if batch.reason_code:  # the flow could not be taken at all: quarantine, with the reason beside it
             final = folder.quarantine_path(self.settings.quarantine_dir, batch_id, batch.file_name)
             folder.file_away(work_path, final, reason=f"{batch.reason_code}: {batch.reason}\n{batch.reason_fr}")

@@ -10,6 +10,7 @@ The XML, PDF and ZIP samples come from tools/make_samples.py; the two CSV files 
 
 from __future__ import annotations
 
+import csv
 import functools
 import hashlib
 import json
@@ -22,6 +23,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from lxml import etree
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "samples"
@@ -425,3 +427,53 @@ def test_the_summary_shows_where_invoices_were_routed(first_run):
                      for r in result["routed"])
     assert routed == Counter(ROUTES.values())
     assert len({recipient for recipient, _, _ in routed}) == 3 and len({frame for _, _, frame in routed}) == 3
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# what depositors read back: integration reports, status returns, deposit certificates
+# ----------------------------------------------------------------------------------------------------------------
+def returns_of(deposit: Deposit, result: dict) -> Path:
+    return deposit.outbox / "returns" / result["depositor"] / result["batch"]
+
+
+def test_status_returns_give_each_invoice_exactly_one_current_status_as_in_the_ledger(first_run, deposit):
+    for result in first_run["results"]:
+        with (returns_of(deposit, result) / "status.csv").open(newline="", encoding="utf-8") as stream:
+            rows = list(csv.DictReader(stream, delimiter=";"))
+        ledger = deposit.query("SELECT position, number, decision, status_code FROM invoices WHERE batch_id = ? "
+                               "ORDER BY position", result["batch"])
+        assert [(int(r["position"]), r["invoice"] or None, r["decision"], r["status_code"]) for r in rows] == ledger
+        assert len({r["position"] for r in rows}) == len(rows) == result["invoices"], "one current status each"
+        for row in rows:
+            expected = ("203", "MISE_A_DISPOSITION") if row["decision"] == ACCEPTED else ("213", "REJETEE")
+            assert (row["status_code"], row["legacy_status"]) == expected, row
+            assert bool(row["reason_code"]) == (row["decision"] == REJECTED), row
+
+
+def test_every_flow_has_an_integration_report_in_json_and_xml(first_run, deposit):
+    for result in first_run["results"]:
+        folder = returns_of(deposit, result)
+        report = json.loads((folder / "integration.json").read_text(encoding="utf-8"))
+        assert (report["flow_id"], report["file"], report["flow_status"]) == (
+            result["batch"], result["file"], result["flow_status"])
+        assert (report["invoices"], report["accepted"], report["rejected"]) == (
+            result["invoices"], result["accepted"], result["rejected"])
+        assert (report["reason"] or {}).get("code") == result["reason_code"]
+        xml = etree.parse(str(folder / "integration.xml"))
+        ns = {"r": "urn:edi-gateway:integration-report:1"}
+        assert xml.findtext("r:Flow/r:FlowStatus", namespaces=ns) == result["flow_status"]
+        assert xml.find("r:Flow/r:Invoices", ns).get("accepted") == str(result["accepted"])
+
+
+def test_each_accepted_invoice_has_a_deposit_certificate(first_run, deposit):
+    accepted = deposit.query("SELECT batch_id, position, number, sha256 FROM invoices WHERE decision = 'accepted'")
+    depositor_of = {r["batch"]: r["depositor"] for r in first_run["results"]}
+    certificates = list((deposit.outbox / "returns").rglob("certificates/*.json"))
+    assert len(certificates) == len(accepted)
+    for batch, position, number, sha256 in accepted:
+        folder = deposit.outbox / "returns" / depositor_of[batch] / batch / "certificates"
+        [path] = folder.glob(f"{position:05d}-*.json")
+        certificate = json.loads(path.read_text(encoding="utf-8"))
+        assert (certificate["flow_id"], certificate["invoice"], certificate["invoice_sha256"]) == (
+            batch, number, sha256)
+        assert [s["code"] for s in certificate["statuses"]] == ["200", "203"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import tempfile
 from contextlib import contextmanager
@@ -23,3 +24,10 @@ def atomic_writer(target: Path, mode: str = "w", encoding: str | None = "utf-8",
     except BaseException:
         Path(temp_name).unlink(missing_ok=True)
         raise
+
+
+def write_json(target: Path, document: dict) -> None:
+    """A JSON document, atomically; values JSON does not know (dates, Decimals) written as text."""
+    with atomic_writer(target) as stream:
+        json.dump(document, stream, ensure_ascii=False, indent=2, default=str)
+        stream.write("\n")

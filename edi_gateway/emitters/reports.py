@@ -7,13 +7,12 @@ reports. CSV cells are neutralised against formula injection; values are written
 from __future__ import annotations
 
 import csv
-import json
 import re
 from decimal import Decimal
 from pathlib import Path
 
 from ..ledger.models import BatchRow, InvoiceRow
-from .outbox import atomic_writer
+from .outbox import atomic_writer, write_json
 
 ACCEPTANCE_COLUMNS = ("invoice", "number", "issue_date", "type_code", "supplier", "recipient", "service_code",
                       "billing_frame", "amount_due", "currency", "status_code", "warnings")
@@ -33,12 +32,12 @@ def write_reports(outbox: Path, batch: BatchRow, invoices: list[InvoiceRow]) -> 
     accepted = [row for row in invoices if row.decision == "accepted"]
     rejected = [row for row in invoices if row.decision != "accepted"]
     summary = _batch_summary(batch)
-    _write_json(folder / "acceptance.json", {**summary, "invoices": [_accepted_entry(r) for r in accepted]})
-    _write_csv(folder / "acceptance.csv", ACCEPTANCE_COLUMNS, (_accepted_cells(r) for r in accepted))
+    write_json(folder / "acceptance.json", {**summary, "invoices": [_accepted_entry(r) for r in accepted]})
+    write_csv(folder / "acceptance.csv", ACCEPTANCE_COLUMNS, (_accepted_cells(r) for r in accepted))
     rejection_entries = [_rejected_entry(r) for r in rejected]
     flow_findings = _flow_findings(batch)
-    _write_json(folder / "rejection.json", {**summary, "flow_findings": flow_findings, "invoices": rejection_entries})
-    _write_csv(folder / "rejection.csv", REJECTION_COLUMNS, _rejection_rows(batch, rejected, flow_findings))
+    write_json(folder / "rejection.json", {**summary, "flow_findings": flow_findings, "invoices": rejection_entries})
+    write_csv(folder / "rejection.csv", REJECTION_COLUMNS, _rejection_rows(batch, rejected, flow_findings))
     return folder
 
 
@@ -116,15 +115,10 @@ def neutralise(cell) -> str:
     return text
 
 
-def _write_csv(path: Path, columns: tuple[str, ...], rows) -> None:
+def write_csv(path: Path, columns: tuple[str, ...], rows) -> None:
     with atomic_writer(path, newline="") as stream:
         writer = csv.writer(stream, delimiter=";")
         writer.writerow(columns)
         for row in rows:
             writer.writerow([neutralise(cell) for cell in row])
 
-
-def _write_json(path: Path, document: dict) -> None:
-    with atomic_writer(path) as stream:
-        json.dump(document, stream, ensure_ascii=False, indent=2, default=str)
-        stream.write("\n")

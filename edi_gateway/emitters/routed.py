@@ -25,7 +25,7 @@ import re
 from pathlib import Path
 
 from ..model import DocumentFormat
-from .outbox import atomic_writer
+from .outbox import atomic_writer, write_json
 
 ROUTED, MANIFESTS = "routed", "manifests"
 NO_SERVICE = "_"
@@ -114,12 +114,6 @@ def deliver(data: bytes, target: Path, envelope: dict) -> None:
     with atomic_writer(target, "wb") as out:
         out.write(data)
     write_json(target.with_suffix(".json"), envelope)
-
-
-def write_json(target: Path, document: dict) -> None:
-    with atomic_writer(target) as stream:
-        json.dump(document, stream, ensure_ascii=False, indent=2, default=str)
-        stream.write("\n")
 
 
 def manifest_path(outbox: Path, batch_id: str) -> Path:

@@ -169,7 +169,7 @@ class Ledger:
             rows = session.scalars(select(InvoiceRow).where(InvoiceRow.batch_id == batch_id)
                                    .order_by(InvoiceRow.position)).all()
             for row in rows:
-                _ = row.findings  # load while the session is open
+                _ = row.findings, row.status_events  # load while the session is open
             return list(rows)
 
 

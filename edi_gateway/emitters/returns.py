@@ -1,0 +1,119 @@
+"""What a depositor's software reads back: the flow integration report, status returns, deposit certificates.
+
+Everything is written from the ledger alone (never from memory), atomically, under names fixed by batch and
+position, into the depositor's returns folder:
+
+    outbox/returns/<depositor>/<batch>/
+        integration.json, integration.xml      the flow: received at, file, sha256, format, counts, flow status
+                                               (IN_INTEGRE, IN_INTEGRE_PARTIEL, IN_REJETE) and, for a flow that
+                                               could not be read at all, its IRR_* reason
+        status.csv                             one row per invoice: its current lifecycle status
+        cdar/<message id>.xml                  UN/CEFACT CDAR messages, one per status event (emitters/cdar.py)
+        certificates/<position>-<number>.json  a deposit certificate per accepted invoice
+
+Statuses: the lifecycle code of the French reform with the legacy platform name beside it (facts §2):
+200 Déposée (DEPOSEE), 203 Mise à disposition (MISE_A_DISPOSITION), 213 Rejetée (REJETEE).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from lxml import etree
+
+from ..ledger.models import BatchRow, InvoiceRow
+from .outbox import atomic_writer, write_json
+from .reports import write_csv
+
+RETURNS = "returns"
+INTEGRATION_NS = "urn:edi-gateway:integration-report:1"
+LEGACY_STATUS = {"200": "DEPOSEE", "203": "MISE_A_DISPOSITION", "213": "REJETEE"}
+STATUS_COLUMNS = ("batch", "position", "origin", "invoice", "issue_date", "supplier", "recipient", "service",
+                  "frame", "decision", "status_code", "status_label", "legacy_status", "reason_code", "status_at")
+
+
+def returns_dir(outbox: Path, depositor: str, batch_id: str) -> Path:
+    return outbox / RETURNS / depositor / batch_id
+
+
+# -- the flow integration report ---------------------------------------------------------------------------------
+def integration_report(batch: BatchRow) -> dict:
+    """What happened to the flow as a whole."""
+    return {
+        "flow_id": batch.id, "depositor": batch.depositor, "file": batch.file_name, "sha256": batch.sha256,
+        "size": batch.size, "received_at": batch.received_at.isoformat(), "format": batch.format,
+        "invoices": batch.invoice_count, "accepted": batch.accepted_count, "rejected": batch.rejected_count,
+        "flow_status": batch.flow_status, "duplicate_of": batch.duplicate_of,
+        "reason": None if not batch.reason_code else {
+            "code": batch.reason_code, "message_en": batch.reason, "message_fr": batch.reason_fr},
+    }
+
+
+def integration_xml(report: dict) -> bytes:
+    """The integration report as XML (namespace `urn:edi-gateway:integration-report:1`)."""
+    root = etree.Element(f"{{{INTEGRATION_NS}}}IntegrationReport", nsmap={None: INTEGRATION_NS})
+    flow = etree.SubElement(root, f"{{{INTEGRATION_NS}}}Flow", id=report["flow_id"])
+    for name, key in (("Depositor", "depositor"), ("FileName", "file"), ("Sha256", "sha256"), ("Size", "size"),
+                      ("ReceivedAt", "received_at"), ("Format", "format"), ("FlowStatus", "flow_status"),
+                      ("DuplicateOf", "duplicate_of")):
+        if report[key] is not None:
+            etree.SubElement(flow, f"{{{INTEGRATION_NS}}}{name}").text = str(report[key])
+    etree.SubElement(flow, f"{{{INTEGRATION_NS}}}Invoices", total=str(report["invoices"]),
+                     accepted=str(report["accepted"]), rejected=str(report["rejected"]))
+    if report["reason"]:
+        reason = etree.SubElement(flow, f"{{{INTEGRATION_NS}}}Reason", code=report["reason"]["code"])
+        for language in ("en", "fr"):
+            text = report["reason"][f"message_{language}"]
+            if text:
+                etree.SubElement(reason, f"{{{INTEGRATION_NS}}}Message", lang=language).text = text
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+
+
+# -- status returns ------------------------------------------------------------------------------------------------
+def current_status(invoice: InvoiceRow):
+    """The invoice's latest status event (every invoice has at least its decision's)."""
+    return max(invoice.status_events, key=lambda event: (event.at, event.id))
+
+
+def status_rows(batch: BatchRow, invoices: list[InvoiceRow]):
+    for invoice in invoices:
+        event = current_status(invoice)
+        yield [batch.id, invoice.position, invoice.origin, invoice.number, invoice.issue_date, invoice.supplier_id,
+               invoice.recipient_id, invoice.service_code, invoice.billing_frame, invoice.decision, event.code,
+               event.label, LEGACY_STATUS.get(event.code, ""), event.reason_code or "", event.at.isoformat()]
+
+
+# -- deposit certificates --------------------------------------------------------------------------------------------
+def certificate(batch: BatchRow, invoice: InvoiceRow) -> dict:
+    """What the gateway certifies it received: the invoice, when, with which sha256, under which flow."""
+    return {
+        "certificate": f"{batch.id}-{invoice.position:05d}",
+        "flow_id": batch.id, "depositor": batch.depositor, "received_at": batch.received_at.isoformat(),
+        "file": batch.file_name, "file_sha256": batch.sha256, "position": invoice.position,
+        "origin": invoice.origin, "invoice": invoice.number, "issue_date": invoice.issue_date,
+        "type_code": invoice.type_code, "supplier": invoice.supplier_id, "recipient": invoice.recipient_id,
+        "amount_due": None if invoice.amount_due is None else f"{invoice.amount_due.normalize():f}",
+        "currency": invoice.currency, "invoice_sha256": invoice.sha256,
+        "statuses": [{"code": e.code, "label": e.label, "at": e.at.isoformat()} for e in invoice.status_events],
+    }
+
+
+def certificate_name(invoice: InvoiceRow) -> str:
+    from .routed import safe_name
+
+    return f"{invoice.position:05d}-{safe_name(invoice.number, 'invoice')}.json"
+
+
+# -- writing them all ----------------------------------------------------------------------------------------------
+def write_returns(outbox: Path, batch: BatchRow, invoices: list[InvoiceRow]) -> Path:
+    """Write the integration report, the status CSV and the certificates of a decided batch; returns the folder."""
+    folder = returns_dir(outbox, batch.depositor, batch.id)
+    report = integration_report(batch)
+    write_json(folder / "integration.json", report)
+    with atomic_writer(folder / "integration.xml", "wb") as stream:
+        stream.write(integration_xml(report))
+    write_csv(folder / "status.csv", STATUS_COLUMNS, status_rows(batch, invoices))
+    for invoice in invoices:
+        if invoice.decision == "accepted":
+            write_json(folder / "certificates" / certificate_name(invoice), certificate(batch, invoice))
+    return folder
