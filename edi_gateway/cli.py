@@ -68,6 +68,7 @@ def _parser() -> argparse.ArgumentParser:
     rules.set_defaults(handler=_rules)
     _add_depositor_commands(commands)
     _add_directory_commands(commands)
+    _add_status_commands(commands)
     return parser
 
 
@@ -268,7 +269,7 @@ def _add_depositor_commands(commands) -> None:
 def _ledger_for(args: argparse.Namespace):
     from .ledger import Ledger
 
-    settings = load_settings(args.config, database=args.db)
+    settings = load_settings(args.config, database=args.db, outbox=getattr(args, "outbox", None))
     return settings, Ledger(settings.database)
 
 
@@ -493,6 +494,83 @@ def _print_structure(entry: dict) -> None:
         services.add_row(s["code"], s["name"], "yes" if s["active"] else "no",
                          "yes" if s["engagement_required"] else "no")
     console.print(services)
+
+
+# -- status history and reports rebuilt from the ledger -----------------------------------------------------------
+def _add_status_commands(commands) -> None:
+    status = commands.add_parser("status", help="the status history of a batch's invoices, or of one invoice")
+    which = status.add_mutually_exclusive_group(required=True)
+    which.add_argument("--batch", help="a flow (batch) id")
+    which.add_argument("--supplier", help="with --number: the supplier's identifier (SIRET)")
+    status.add_argument("--number", help="with --supplier: the invoice number")
+    status.add_argument("--json", action="store_true")
+    report = commands.add_parser("report", help="rebuild a batch's reports from the ledger alone")
+    report.add_argument("batch")
+    report.add_argument("--format", choices=("html", "csv", "json", "all"), default="all")
+    report.add_argument("--out", type=Path, help="folder to write to (default: <outbox>/reports/<batch>)")
+    for command in (status, report):
+        command.add_argument("--db", help="ledger database URL (default: SQLite beside the inbox)")
+        command.add_argument("--outbox", type=Path, help="outbox folder")
+        command.add_argument("--config", type=Path, help="TOML configuration file")
+    status.set_defaults(handler=_status)
+    report.set_defaults(handler=_report)
+
+
+def _status(args: argparse.Namespace) -> int:
+    if args.supplier and not args.number:
+        raise ConfigError("--supplier needs --number")
+    _settings, ledger = _ledger_for(args)
+    if args.batch:
+        if ledger.get_batch(args.batch) is None:
+            print(f"edi-gateway: no batch {args.batch}", file=sys.stderr)
+            return EXIT_REJECTED
+        invoices = ledger.invoices_of(args.batch)
+    else:
+        invoices = ledger.invoices_numbered(args.supplier, args.number)
+        if not invoices:
+            print(f"edi-gateway: no invoice {args.number} of supplier {args.supplier}", file=sys.stderr)
+            return EXIT_REJECTED
+    entries = [_history_entry(row) for row in invoices]
+    if args.json:
+        print(json.dumps(entries, indent=2, ensure_ascii=False))
+        return EXIT_OK
+    table = Table(title=f"status history of {len(entries)} invoice(s)")
+    for column in ("batch", "#", "invoice", "supplier", "decision", "status history (code label reason, at)"):
+        table.add_column(column)
+    for e in entries:
+        history = "\n".join(f"{s['code']} {s['label']}{' ' + s['reason_code'] if s['reason_code'] else ''}, "
+                            f"{s['at'][:19]}" for s in e["history"])
+        table.add_row(e["batch"], str(e["position"]), e["invoice"] or "?", e["supplier"] or "?", e["decision"],
+                      history)
+    _console().print(table)
+    return EXIT_OK
+
+
+def _history_entry(row) -> dict:
+    return {"batch": row.batch_id, "position": row.position, "origin": row.origin, "invoice": row.number,
+            "supplier": row.supplier_id, "decision": row.decision, "current_status": row.status_code,
+            "history": [{"code": e.code, "label": e.label, "reason_code": e.reason_code, "at": e.at.isoformat()}
+                        for e in row.status_events]}
+
+
+def _report(args: argparse.Namespace) -> int:
+    from .emitters.reports import report_dir, write_reports
+
+    settings, ledger = _ledger_for(args)
+    batch = ledger.get_batch(args.batch)
+    if batch is None or batch.state == "CLAIMED":
+        print(f"edi-gateway: no decided batch {args.batch}", file=sys.stderr)
+        return EXIT_REJECTED
+    invoices = ledger.invoices_of(args.batch)
+    folder = args.out or report_dir(settings.outbox, batch.id)
+    if args.format in ("csv", "json", "all"):
+        write_reports(folder, batch, invoices, formats=("csv", "json") if args.format == "all" else (args.format,))
+    if args.format in ("html", "all"):
+        from .emitters.html import write_html_report
+
+        write_html_report(folder, batch, invoices)
+    print(f"report of batch {batch.id} rebuilt from the ledger in {folder}")
+    return EXIT_OK
 
 
 if __name__ == "__main__":

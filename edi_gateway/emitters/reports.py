@@ -26,18 +26,20 @@ def report_dir(outbox: Path, batch_id: str) -> Path:
     return outbox / "reports" / batch_id
 
 
-def write_reports(outbox: Path, batch: BatchRow, invoices: list[InvoiceRow]) -> Path:
-    """Write acceptance.{csv,json} and rejection.{csv,json} for a decided batch; returns their folder."""
-    folder = report_dir(outbox, batch.id)
+def write_reports(folder: Path, batch: BatchRow, invoices: list[InvoiceRow],
+                  formats: tuple[str, ...] = ("csv", "json")) -> Path:
+    """Write acceptance and rejection reports (`formats`: csv, json) of a decided batch into `folder`."""
     accepted = [row for row in invoices if row.decision == "accepted"]
     rejected = [row for row in invoices if row.decision != "accepted"]
-    summary = _batch_summary(batch)
-    write_json(folder / "acceptance.json", {**summary, "invoices": [_accepted_entry(r) for r in accepted]})
-    write_csv(folder / "acceptance.csv", ACCEPTANCE_COLUMNS, (_accepted_cells(r) for r in accepted))
-    rejection_entries = [_rejected_entry(r) for r in rejected]
     flow_findings = _flow_findings(batch)
-    write_json(folder / "rejection.json", {**summary, "flow_findings": flow_findings, "invoices": rejection_entries})
-    write_csv(folder / "rejection.csv", REJECTION_COLUMNS, _rejection_rows(batch, rejected, flow_findings))
+    if "json" in formats:
+        summary = _batch_summary(batch)
+        write_json(folder / "acceptance.json", {**summary, "invoices": [_accepted_entry(r) for r in accepted]})
+        write_json(folder / "rejection.json", {**summary, "flow_findings": flow_findings,
+                                               "invoices": [_rejected_entry(r) for r in rejected]})
+    if "csv" in formats:
+        write_csv(folder / "acceptance.csv", ACCEPTANCE_COLUMNS, (_accepted_cells(r) for r in accepted))
+        write_csv(folder / "rejection.csv", REJECTION_COLUMNS, _rejection_rows(batch, rejected, flow_findings))
     return folder
 
 

@@ -164,6 +164,15 @@ class Ledger:
                 session.add(StatusEventRow(batch_id=batch_id, invoice_id=row.id, code=MADE_AVAILABLE[0],
                                            label=MADE_AVAILABLE[1], at=at))
 
+    def invoices_numbered(self, supplier_id: str, number: str) -> list[InvoiceRow]:
+        """Every deposit of invoice `number` of a supplier, oldest first, with its findings and statuses."""
+        with self.session() as session:
+            rows = session.scalars(select(InvoiceRow).where(
+                InvoiceRow.supplier_id == supplier_id, InvoiceRow.number == number).order_by(InvoiceRow.id)).all()
+            for row in rows:
+                _ = row.findings, row.status_events, row.batch
+            return list(rows)
+
     def invoices_of(self, batch_id: str) -> list[InvoiceRow]:
         with self.session() as session:
             rows = session.scalars(select(InvoiceRow).where(InvoiceRow.batch_id == batch_id)
