@@ -25,6 +25,8 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
+from edi_gateway.emitters.cdar import validate_cdar
+
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "samples"
 DEMO_GLOBS = ("*.xml", "*.pdf", "*.csv", "*.zip")  # the Makefile's `demo` target copies exactly these
@@ -477,3 +479,27 @@ def test_each_accepted_invoice_has_a_deposit_certificate(first_run, deposit):
         assert (certificate["flow_id"], certificate["invoice"], certificate["invoice_sha256"]) == (
             batch, number, sha256)
         assert [s["code"] for s in certificate["statuses"]] == ["200", "203"]
+
+
+def test_every_cdar_message_of_the_samples_passes_the_official_xsd_and_schematron(first_run, deposit):
+    ns = {"rsm": "urn:un:unece:uncefact:data:standard:CrossDomainAcknowledgementAndResponse:100",
+          "ram": "urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:100"}
+    for result in first_run["results"]:
+        folder = returns_of(deposit, result) / "cdar"
+        statuses: dict[str, list[str]] = {}
+        for path in sorted(folder.glob("*.xml")):
+            data = path.read_bytes()
+            assert validate_cdar(data) == [], path.name
+            referenced = etree.fromstring(data).find(".//ram:ReferenceReferencedDocument", ns)
+            code = referenced.findtext("ram:ProcessConditionCode", namespaces=ns)
+            statuses.setdefault(referenced.findtext("ram:IssuerAssignedID", namespaces=ns), []).append(code)
+        flow_code = "501" if result["reason_code"] else "500"
+        assert statuses.pop(result["batch"]) == [flow_code]
+        history = deposit.query("SELECT i.number, i.origin, group_concat(e.code, ' ') FROM invoices i JOIN "
+                                "status_events e ON e.invoice_id = i.id WHERE i.batch_id = ? GROUP BY i.id",
+                                result["batch"])
+        expected: dict[str, list[str]] = {}
+        for number, origin, codes in history:
+            expected.setdefault(number or origin, []).extend(codes.split())
+        assert {key: sorted(codes) for key, codes in statuses.items()} == {
+            key: sorted(codes) for key, codes in expected.items()}, result["file"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -31,3 +32,20 @@ def write_json(target: Path, document: dict) -> None:
     with atomic_writer(target) as stream:
         json.dump(document, stream, ensure_ascii=False, indent=2, default=str)
         stream.write("\n")
+
+
+WRITER_THREADS = 8  # files written at once: creating and syncing a file waits on the disk, not on Python
+
+
+def write_files(files: list[tuple[Path, bytes]]) -> None:
+    """Write many small files, each atomically, a few at a time."""
+    def write(item: tuple[Path, bytes]) -> None:
+        with atomic_writer(item[0], "wb") as stream:
+            stream.write(item[1])
+
+    if len(files) < 2:
+        for item in files:
+            write(item)
+        return
+    with ThreadPoolExecutor(max_workers=WRITER_THREADS) as pool:
+        list(pool.map(write, files))

@@ -8,7 +8,9 @@ position, into the depositor's returns folder:
                                                (IN_INTEGRE, IN_INTEGRE_PARTIEL, IN_REJETE) and, for a flow that
                                                could not be read at all, its IRR_* reason
         status.csv                             one row per invoice: its current lifecycle status
-        cdar/<message id>.xml                  UN/CEFACT CDAR messages, one per status event (emitters/cdar.py)
+        cdar/<message id>.xml                  UN/CEFACT CDAR messages (emitters/cdar.py): the flow's (500
+                                               Recevable or 501 Irrecevable), and one per status event of each
+                                               invoice; the tests hold each to the official XSD and schematron
         certificates/<position>-<number>.json  a deposit certificate per accepted invoice
 
 Statuses: the lifecycle code of the French reform with the legacy platform name beside it (facts §2):
@@ -17,12 +19,14 @@ Statuses: the lifecycle code of the French reform with the legacy platform name 
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from lxml import etree
 
 from ..ledger.models import BatchRow, InvoiceRow
-from .outbox import atomic_writer, write_json
+from .cdar import FLOW_POSITION, cdar_message_id, flow_status_message, invoice_status_message
+from .outbox import write_files
 from .reports import write_csv
 
 RETURNS = "returns"
@@ -105,15 +109,33 @@ def certificate_name(invoice: InvoiceRow) -> str:
 
 
 # -- writing them all ----------------------------------------------------------------------------------------------
+def cdar_messages(batch: BatchRow, invoices: list[InvoiceRow]):
+    """(file name, bytes) of every CDAR message of a batch: the flow's, then each status event of each invoice.
+
+    A message's time is that of the status it reports, so writing them again gives the same bytes."""
+    flow_id = cdar_message_id(batch.id, FLOW_POSITION, "flow")
+    yield f"{flow_id}.xml", flow_status_message(batch, message_id=flow_id,
+                                                issued_at=batch.decided_at or batch.received_at)
+    for invoice in invoices:
+        for event in invoice.status_events:
+            message_id = cdar_message_id(batch.id, invoice.position, event.code)
+            yield f"{message_id}.xml", invoice_status_message(batch, invoice, event, message_id=message_id,
+                                                              issued_at=event.at)
+
+
+def _json_bytes(document: dict) -> bytes:
+    return (json.dumps(document, ensure_ascii=False, indent=2, default=str) + "\n").encode("utf-8")
+
+
 def write_returns(outbox: Path, batch: BatchRow, invoices: list[InvoiceRow]) -> Path:
-    """Write the integration report, the status CSV and the certificates of a decided batch; returns the folder."""
+    """Write the integration report, the status CSV, the CDAR messages and the certificates of a decided batch;
+    returns the folder."""
     folder = returns_dir(outbox, batch.depositor, batch.id)
     report = integration_report(batch)
-    write_json(folder / "integration.json", report)
-    with atomic_writer(folder / "integration.xml", "wb") as stream:
-        stream.write(integration_xml(report))
     write_csv(folder / "status.csv", STATUS_COLUMNS, status_rows(batch, invoices))
-    for invoice in invoices:
-        if invoice.decision == "accepted":
-            write_json(folder / "certificates" / certificate_name(invoice), certificate(batch, invoice))
+    files = [(folder / "integration.json", _json_bytes(report)), (folder / "integration.xml", integration_xml(report))]
+    files += [(folder / "cdar" / name, data) for name, data in cdar_messages(batch, invoices)]
+    files += [(folder / "certificates" / certificate_name(invoice), _json_bytes(certificate(batch, invoice)))
+              for invoice in invoices if invoice.decision == "accepted"]
+    write_files(files)
     return folder
