@@ -41,6 +41,7 @@ from .ledger.store import CLAIMED, DuplicateRace, Ledger, now
 from .model import Decision, DocumentFormat, Origin, Verdict
 from .parsers import ParsedDocument, read_flow
 from .policy import Policy
+from .routing.frames import DEFAULT_FRAME
 from .routing.router import RoutingContext, recipient_id, route
 from .routing.structures import Structure
 from .validators import CheckContext, check_schema, run_rules
@@ -267,7 +268,8 @@ class Gateway:
             contents.update(self._read_again(batch, work_path, missing))
         deliveries = []
         for row in pending:
-            folder_path = routed.routed_folder(outbox, row.recipient_id, row.service_code, row.billing_frame or "A1")
+            folder_path = routed.routed_folder(outbox, row.recipient_id, row.service_code,
+                                               row.billing_frame or DEFAULT_FRAME)
             target = folder_path / routed.routed_name(batch.id, row.position, row.number, row.format)
             deliveries.append((contents[row.position], target, _envelope(batch, row, target, outbox)))
         # Creating and syncing files waits on the disk, not on Python: a few threads overlap those waits.
@@ -307,7 +309,7 @@ class Gateway:
             final = folder.archive_path(self.settings.archive_dir, batch.received_at, batch_id, batch.file_name)
             folder.file_away(work_path, final)
         self.ledger.mark_done(batch_id)
-        routes = [(row.recipient_id, row.service_code or routed.NO_SERVICE, row.billing_frame or "A1")
+        routes = [(row.recipient_id, row.service_code or routed.NO_SERVICE, row.billing_frame or DEFAULT_FRAME)
                   for row in invoices if row.routed_path]
         return BatchResult(batch.id, batch.depositor, batch.file_name, batch.format, batch.flow_status,
                            batch.reason_code, batch.invoice_count, batch.accepted_count, batch.rejected_count,
@@ -350,7 +352,7 @@ def _envelope(batch: BatchRow, row: InvoiceRow, target: Path, outbox: Path) -> d
         "invoice": row.number, "issue_date": row.issue_date, "type_code": row.type_code, "format": row.format,
         "supplier": row.supplier_id, "amount_due": row.amount_due, "currency": row.currency,
         "file": target.name, "sha256": row.sha256,
-        "route": {"recipient": row.recipient_id, "service": row.service_code, "frame": row.billing_frame or "A1",
+        "route": {"recipient": row.recipient_id, "service": row.service_code, "frame": row.billing_frame or DEFAULT_FRAME,
                   "engagement": row.engagement_number},
         "batch": {"id": batch.id, "depositor": batch.depositor, "file": batch.file_name, "sha256": batch.sha256,
                   "received_at": batch.received_at, "position": row.position, "origin": row.origin},

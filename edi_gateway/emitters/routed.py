@@ -25,6 +25,7 @@ import re
 from pathlib import Path
 
 from ..model import DocumentFormat
+from ..routing.frames import DEFAULT_FRAME
 from .outbox import atomic_writer, write_json
 
 ROUTED, MANIFESTS = "routed", "manifests"
@@ -41,7 +42,7 @@ def safe_name(value: str | None, fallback: str) -> str:
 
 def routed_folder(outbox: Path, recipient: str, service: str | None, frame: str) -> Path:
     return (outbox / ROUTED / safe_name(recipient, "_unknown") / (safe_name(service, NO_SERVICE) if service
-            else NO_SERVICE) / safe_name(frame, "A1"))
+            else NO_SERVICE) / safe_name(frame, DEFAULT_FRAME))
 
 
 def routed_name(batch_id: str, position: int, number: str | None, document_format: str) -> str:

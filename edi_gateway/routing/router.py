@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ..identifiers import siret
 from ..model import Invoice
 from .frames import frame_code
 from .structures import Depositor, Structure
 
-SIRET_SCHEME = "0009"
-NO_SERVICE = "_"  # the folder of invoices routed to the structure itself, not to one of its services
+SIRET_SCHEME = siret.SCHEME  # 0009
 
 
 @dataclass(frozen=True, slots=True)
