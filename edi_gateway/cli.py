@@ -129,7 +129,7 @@ def _print_summary(results: list[BatchResult], outbox: Path) -> None:
     table.add_row("total", "", "", "", "", *map(str, total))
     console.print(table)
     _print_routes(results, console)
-    console.print(f"Reports: {outbox / 'reports'}/<batch>/{{acceptance,rejection}}.{{csv,json}}")
+    console.print(f"Reports: {outbox / 'reports'}/<batch>/{{acceptance,rejection}}.{{csv,json}} and report.html")
     console.print(f"Routed invoices: {outbox / 'routed'}/<recipient>/<service or _>/<frame>/   "
                   f"Routing manifests: {outbox / 'manifests'}/")
 

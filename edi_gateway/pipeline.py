@@ -30,6 +30,7 @@ from pathlib import Path
 
 from .config import Settings
 from .emitters import routed
+from .emitters.html import write_html_report
 from .emitters.reports import report_dir, write_reports
 from .emitters.returns import write_returns
 from .errors import UnreadableFlow
@@ -301,6 +302,7 @@ class Gateway:
             self._deliver(batch, invoices, work_path)
             invoices = self.ledger.invoices_of(batch_id)  # with the statuses delivery added
         reports = write_reports(report_dir(self.settings.outbox, batch.id), batch, invoices)
+        write_html_report(reports, batch, invoices)
         write_returns(self.settings.outbox, batch, invoices)
         if batch.reason_code:  # the flow could not be taken at all: quarantine, with the reason beside it
             final = folder.quarantine_path(self.settings.quarantine_dir, batch_id, batch.file_name)

@@ -60,6 +60,9 @@ def test_reports_rebuilt_from_the_ledger_equal_the_ones_written_at_the_time(gate
     assert main(["report", result.batch_id, "--format", "json", "--out", str(rebuilt),
                  "--db", gateway_dirs["db"]]) == 0
 
-    for name in ("acceptance.csv", "rejection.csv", "acceptance.json", "rejection.json"):
+    assert main(["report", result.batch_id, "--format", "html", "--out", str(rebuilt),
+                 "--db", gateway_dirs["db"]]) == 0
+
+    for name in ("acceptance.csv", "rejection.csv", "acceptance.json", "rejection.json", "report.html"):
         assert (rebuilt / name).read_bytes() == (result.reports / name).read_bytes(), name
     assert main(["report", "EDG-NO-SUCH-BATCH", "--db", gateway_dirs["db"]]) == 1

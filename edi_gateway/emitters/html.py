@@ -1,0 +1,170 @@
+"""A self-contained HTML acceptance/rejection report per batch: `<outbox>/reports/<batch-id>/report.html`.
+
+One page, no external request (inline CSS and JS, a Content-Security-Policy that allows only them): a summary of
+the flow rendered by Jinja2 (autoescaped), then one table of invoices rendered client-side from compact JSON, a
+page at a time, with a rule filter, a decision filter, a text search, sortable columns and pagination. The page
+reads its initial state from the URL fragment or query: `#rule=BR-CO-15&decision=rejected&q=text&sort=number
+&dir=desc&page=2`, and keeps the fragment in step with the controls.
+
+The JSON is built to stay small with 100,000 invoices (see `_payload`): finding definitions (rule, severity, BT,
+field, messages, hint, source) and locations are deduplicated into tables and referenced by index. It is embedded
+in a `<script type="application/json">` with `<`, `>`, `&`, U+2028/2029 and lone surrogates escaped as \\uXXXX, so
+that no value can close the element, open a comment or break a JavaScript parser; the JS inserts every value with
+`textContent`.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from jinja2 import Environment, PackageLoader, StrictUndefined
+from markupsafe import Markup
+
+from ..ledger.models import BatchRow, FindingRow, InvoiceRow
+from .outbox import atomic_writer
+
+REPORT_NAME = "report.html"
+PAGE_SIZE = 100
+TOP_RULES = 10
+# Characters that could end the <script> element, start a comment, or (U+2028/2029, lone surrogates) break
+# older JavaScript parsers or the UTF-8 file: written as \uXXXX escapes, which JSON.parse reads back unchanged.
+_UNSAFE_IN_SCRIPT = re.compile("[<>&\u2028\u2029\ud800-\udfff]")
+
+
+@dataclass
+class RuleCount:
+    """How often a rule fired in the batch: on how many invoices, how many times, with one example message."""
+
+    rule: str
+    severity: str
+    invoices: int = 0
+    findings: int = 0
+    example_en: str = ""
+    example_fr: str = ""
+
+
+@dataclass
+class Summary:
+    """The counts shown at the top of the page (from the invoices listed, so that they match the table)."""
+
+    invoices: int = 0
+    accepted: int = 0
+    rejected: int = 0
+    warnings: int = 0  # findings of severity "warning"
+    invoices_with_warnings: int = 0
+    rules: list[RuleCount] = field(default_factory=list)  # most frequent first
+
+
+def write_html_report(folder: Path, batch: BatchRow, invoices: list[InvoiceRow]) -> Path:
+    """Write `folder/report.html` atomically for a decided batch and return its path."""
+    path = folder / REPORT_NAME
+    with atomic_writer(path) as stream:
+        stream.write(render_html_report(batch, invoices))
+    return path
+
+
+def render_html_report(batch: BatchRow, invoices: list[InvoiceRow]) -> str:
+    """The report page as text."""
+    summary = summarise(invoices)
+    return _template().render(
+        batch=batch, summary=summary, top_rules=summary.rules[:TOP_RULES],
+        data=Markup(script_json(_payload(invoices))), page_size=PAGE_SIZE,
+    )
+
+
+def summarise(invoices: list[InvoiceRow]) -> Summary:
+    """Counts per decision, warnings, and the rules by number of invoices they fired on."""
+    summary = Summary(invoices=len(invoices))
+    rules: dict[str, RuleCount] = {}
+    for row in invoices:
+        if row.decision == "accepted":
+            summary.accepted += 1
+        else:
+            summary.rejected += 1
+        warnings = sum(1 for finding in row.findings if finding.severity == "warning")
+        summary.warnings += warnings
+        summary.invoices_with_warnings += bool(warnings)
+        _count_rules(rules, row.findings)
+    summary.rules = sorted(rules.values(), key=lambda count: (-count.invoices, -count.findings, count.rule))
+    return summary
+
+
+def _count_rules(rules: dict[str, RuleCount], findings: list[FindingRow]) -> None:
+    per_invoice = Counter(finding.rule for finding in findings)
+    for finding in findings:
+        if finding.rule not in rules:
+            rules[finding.rule] = RuleCount(finding.rule, finding.severity, example_en=finding.message_en or "",
+                                            example_fr=finding.message_fr or "")
+    for rule, times in per_invoice.items():
+        rules[rule].invoices += 1
+        rules[rule].findings += times
+
+
+class _Interner:
+    """A list of distinct values and the index of each, so that repeated values are written once."""
+
+    def __init__(self) -> None:
+        self.values: list = []
+        self._index: dict = {}
+
+    def __call__(self, value) -> int:
+        index = self._index.get(value)
+        if index is None:
+            index = self._index[value] = len(self.values)
+            self.values.append(value)
+        return index
+
+
+def _payload(invoices: list[InvoiceRow]) -> dict:
+    """The table's data, compact.
+
+    `r`: one array per invoice, [position, origin, number, supplier, decision, recipient, service, frame,
+    findings], findings being [[definition, location, value], ...]; `m`: finding definitions [rule, severity, bt,
+    field, message_fr, message_en, hint, source], shared by every finding with the same rule and messages;
+    `l`: locations; `p`: rows per page.
+    """
+    definitions, locations = _Interner(), _Interner()
+    rows = [_row(invoice, definitions, locations) for invoice in invoices]
+    return {"p": PAGE_SIZE, "m": [list(d) for d in definitions.values], "l": locations.values, "r": rows}
+
+
+def _row(invoice: InvoiceRow, definitions: _Interner, locations: _Interner) -> list:
+    findings = [[definitions(_definition(f)), locations(f.location or ""), f.value] for f in invoice.findings]
+    return [invoice.position, invoice.origin, invoice.number, invoice.supplier_id, invoice.decision,
+            invoice.recipient_id, invoice.service_code, invoice.billing_frame, findings]
+
+
+def _definition(finding: FindingRow) -> tuple:
+    return (finding.rule, finding.severity, finding.bt or "", finding.field or "", finding.message_fr or "",
+            finding.message_en or "", finding.hint or "", finding.source or "")
+
+
+def script_json(document) -> str:
+    """JSON that is safe as the content of a <script> element: nothing in it can end the element or the file."""
+    text = json.dumps(document, ensure_ascii=False, separators=(",", ":"), default=str)
+    return _UNSAFE_IN_SCRIPT.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
+
+
+def csp_hash(source: str) -> str:
+    """The Content-Security-Policy source that allows exactly this inline script or style."""
+    digest = hashlib.sha256(str(source).encode("utf-8")).digest()
+    return "'sha256-" + base64.b64encode(digest).decode("ascii") + "'"
+
+
+@lru_cache(maxsize=1)
+def _environment() -> Environment:
+    environment = Environment(loader=PackageLoader("edi_gateway.emitters", "templates"), autoescape=True,
+                              undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    environment.filters["csp_hash"] = csp_hash
+    return environment
+
+
+def _template():
+    return _environment().get_template("report.html.j2")
