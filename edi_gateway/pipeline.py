@@ -263,7 +263,7 @@ class Gateway:
         outbox, staging = self.settings.outbox, routed.Staging(self.settings.work_dir, batch.id)
         pending = [row for row in invoices if row.decision == Decision.ACCEPTED.value and row.recipient_id
                    and row.routed_path is None]
-        contents = {row.position: staging.read(row.position, row.sha256) for row in pending}
+        contents = staging.read({row.position: row.sha256 for row in pending})
         missing = {position for position, data in contents.items() if data is None}
         if missing:
             contents.update(self._read_again(batch, work_path, missing))

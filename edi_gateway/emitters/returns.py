@@ -28,6 +28,7 @@ from ..ledger.models import BatchRow, InvoiceRow
 from .cdar import FLOW_POSITION, cdar_message_id, flow_status_message, invoice_status_message
 from .outbox import write_files
 from .reports import write_csv
+from .routed import safe_name
 
 RETURNS = "returns"
 INTEGRATION_NS = "urn:edi-gateway:integration-report:1"
@@ -103,8 +104,6 @@ def certificate(batch: BatchRow, invoice: InvoiceRow) -> dict:
 
 
 def certificate_name(invoice: InvoiceRow) -> str:
-    from .routed import safe_name
-
     return f"{invoice.position:05d}-{safe_name(invoice.number, 'invoice')}.json"
 
 

@@ -61,7 +61,7 @@ class Staging:
     def __init__(self, work_dir: Path, batch_id: str):
         folder = work_dir / ".staging"
         self.data_path, self.index_path = folder / f"{batch_id}.bin", folder / f"{batch_id}.index.json"
-        self._index: dict[int, tuple[int, int]] | None = None
+        self._index: dict[int, tuple[int, int]] = {}
         self._stream = None
 
     def start(self) -> None:
@@ -82,31 +82,35 @@ class Staging:
         with atomic_writer(self.index_path) as stream:
             json.dump({str(position): span for position, span in self._index.items()}, stream)
 
-    def read(self, position: int, sha256: str | None) -> bytes | None:
-        """The staged bytes of an invoice, or None when they are missing or do not match `sha256`."""
-        if self._index is None:
-            try:
-                loaded = json.loads(self.index_path.read_text(encoding="utf-8"))
-                self._index = {int(position): tuple(span) for position, span in loaded.items()}
-            except (OSError, ValueError):
-                self._index = {}
-        span = self._index.get(position)
-        if span is None:
-            return None
+    def read(self, wanted: dict[int, str | None]) -> dict[int, bytes | None]:
+        """The staged bytes of the invoices at these positions (position -> the sha256 the ledger recorded);
+        None for one that is missing or does not match its sha256."""
+        spans = self._load_index()
+        found: dict[int, bytes | None] = dict.fromkeys(wanted)
         try:
             with self.data_path.open("rb") as stream:
-                stream.seek(span[0])
-                data = stream.read(span[1])
+                for position, sha256 in wanted.items():
+                    if position in spans:
+                        stream.seek(spans[position][0])
+                        data = stream.read(spans[position][1])
+                        found[position] = data if hashlib.sha256(data).hexdigest() == sha256 else None
         except OSError:
-            return None
-        return data if hashlib.sha256(data).hexdigest() == sha256 else None
+            pass
+        return found
+
+    def _load_index(self) -> dict[int, tuple[int, int]]:
+        try:
+            loaded = json.loads(self.index_path.read_text(encoding="utf-8"))
+            return {int(position): (span[0], span[1]) for position, span in loaded.items()}
+        except (OSError, ValueError, TypeError, IndexError):
+            return {}
 
     def remove(self) -> None:
         if self._stream is not None and not self._stream.closed:
             self._stream.close()
         self.data_path.unlink(missing_ok=True)
         self.index_path.unlink(missing_ok=True)
-        self._index = None
+        self._index = {}
 
 
 def deliver(data: bytes, target: Path, envelope: dict) -> None:
