@@ -21,9 +21,11 @@ def corpus_examples() -> list[Path]:
 SAMPLE_SUPPLIERS = ("32456789000011", "78190456000021", "51234987900019", "44012378400033")  # samples/README.md
 
 
-def prepare_ledger(url: str, depositor: str = "default", suppliers: tuple[str, ...] = SAMPLE_SUPPLIERS) -> None:
+def prepare_ledger(url: str, depositor: str | None = "default", suppliers: tuple[str, ...] = SAMPLE_SUPPLIERS
+                   ) -> None:
     """A ledger as an operator leaves it before the first run: the sample directory of public structures
-    imported, and `depositor` registered and attached to the sample suppliers (as their principal manager)."""
+    imported, and `depositor` (unless None) registered and attached to the sample suppliers (as their principal
+    manager)."""
     from edi_gateway.ledger import Ledger
     from edi_gateway.ledger.depositors import add_depositor, attach
     from edi_gateway.ledger.directory import import_directory
@@ -31,9 +33,10 @@ def prepare_ledger(url: str, depositor: str = "default", suppliers: tuple[str, .
     ledger = Ledger(url)
     for name in ("structures.csv", "services.csv"):
         import_directory(ledger, SAMPLES / "annuaire" / name)
-    add_depositor(ledger, depositor, name=f"Depositor {depositor}")
-    for supplier in suppliers:
-        attach(ledger, depositor, supplier)
+    if depositor is not None:
+        add_depositor(ledger, depositor, name=f"Depositor {depositor}")
+        for supplier in suppliers:
+            attach(ledger, depositor, supplier)
     ledger.engine.dispose()
 
 

@@ -26,7 +26,7 @@ from edi_gateway.pipeline import check_document
 from edi_gateway.policy import Policy
 from edi_gateway.validators import CheckContext
 
-from .conftest import SAMPLES
+from .conftest import SAMPLES, prepare_ledger
 from .factories import french_ubl
 from .mutations import base_bytes
 from .mutations.routing import routing
@@ -39,9 +39,8 @@ COMMUNE, DEPARTEMENT = "21713000400013", "21300785900019"
 def gateway(tmp_path):
     """A gateway whose ledger holds the sample directory and no depositor yet; `run()` sweeps every inbox."""
     url = f"sqlite:///{tmp_path / 'ledger.sqlite3'}"
+    prepare_ledger(url, depositor=None)
     ledger = Ledger(url)
-    for name in ("structures.csv", "services.csv"):
-        import_directory(ledger, SAMPLES / "annuaire" / name)
     settings = load_settings(None, inbox=tmp_path / "inbox", outbox=tmp_path / "outbox", database=url)
 
     class Setup:

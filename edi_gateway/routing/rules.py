@@ -103,8 +103,7 @@ def recipient_inactive(invoice: Invoice, context: CheckContext):
 def service_missing(invoice: Invoice, context: CheckContext):
     structure = _recipient(invoice, context)
     if structure is not None and structure.service_required and service_code_of(invoice) is None:
-        yield Violation("buyer_reference", None, {"recipient": structure.identifier,
-                                                  "services": _active_codes(structure)})
+        yield Violation("buyer_reference", None, _service_params(structure))
 
 
 @rule("ROUTE-04", group=ROUTING, bt=("BT-10",), reason_code="SE_ERR",
@@ -117,8 +116,7 @@ def service_unknown(invoice: Invoice, context: CheckContext):
     if structure is None or code is None or structure.service(code) is not None:
         return
     if structure.service_required or structure.services:
-        yield Violation("buyer_reference", code, {"recipient": structure.identifier,
-                                                  "services": _active_codes(structure)})
+        yield Violation("buyer_reference", code, _service_params(structure))
 
 
 @rule("ROUTE-05", group=ROUTING, bt=("BT-10",), reason_code="SE_ERR",
@@ -129,8 +127,7 @@ def service_inactive(invoice: Invoice, context: CheckContext):
     structure = _recipient(invoice, context)
     service = structure.service(service_code_of(invoice)) if structure is not None else None
     if service is not None and not service.active:
-        yield Violation("buyer_reference", service.code, {"recipient": structure.identifier,
-                                                          "services": _active_codes(structure)})
+        yield Violation("buyer_reference", service.code, _service_params(structure))
 
 
 @rule("ROUTE-06", group=ROUTING, bt=("BT-13",), reason_code="CMD_EJ_ERR",
@@ -259,6 +256,11 @@ def frame_is_process_identifier(invoice: Invoice, context: CheckContext):
 
 _CAPACITY_FR = {"supplier": "fournisseur", "subcontractor": "sous-traitant", "cocontractor": "cotraitant",
                 "moe": "maître d'œuvre", "moa": "maître d'ouvrage"}
+
+
+def _service_params(structure: Structure) -> dict[str, str]:
+    """The placeholders of the service rules' messages: the recipient and the services it has."""
+    return {"recipient": structure.identifier, "services": _active_codes(structure)}
 
 
 def _active_codes(structure: Structure) -> str:
