@@ -23,12 +23,13 @@ import dataclasses
 import hashlib
 import logging
 import secrets
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from itertools import islice
 from pathlib import Path
 
-from .config import Settings
+from .config import ALL_SOURCES, INBOX_SOURCE, FolderSource, Settings, SftpAccount
 from .emitters import routed
 from .emitters.html import write_html_report
 from .emitters.reports import report_dir, write_reports
@@ -38,6 +39,7 @@ from .intake import folder
 from .ledger.depositors import depositor_inboxes, load_depositor
 from .ledger.directory import lookup_structures, structure_count
 from .ledger.models import BatchRow, InvoiceRow
+from .ledger.locks import PROCESS, owner_is_gone
 from .ledger.store import CLAIMED, DuplicateRace, Ledger, now
 from .model import Decision, DocumentFormat, Origin, Verdict
 from .parsers import ParsedDocument, read_flow
@@ -146,21 +148,38 @@ def new_batch_id() -> str:
 
 
 class Gateway:
-    """Processes the files of one inbox for one depositor, recording everything in the ledger."""
+    """Processes the files of every source (inbox folders, SFTP accounts), recording everything in the ledger.
+
+    One batch at a time per Gateway: the watcher and the scheduled sweeps of `serve` share one, and take turns.
+    `stopping` (set on SIGTERM) ends a sweep after the batch in hand; `on_result` hears of every finished batch.
+    """
 
     def __init__(self, settings: Settings, ledger: Ledger):
         self.settings = settings
         self.ledger = ledger
+        self.stopping = threading.Event()
+        self.on_result: Callable[[BatchResult], None] | None = None
+        self._turn = threading.RLock()
+
+    # -- sources --------------------------------------------------------------------------------------------
+    def folder_sources(self) -> list[FolderSource]:
+        """Every local folder to take files from: the inbox root (the default depositor's own files), each active
+        registered depositor's inbox, then the configured folder sources (which win over a registered folder with
+        the same path, for their settle time and markers)."""
+        settings = self.settings
+        found = {settings.inbox.resolve(): FolderSource(INBOX_SOURCE, settings.depositor, settings.inbox,
+                                                        settings.settle_seconds, settings.markers)}
+        for inbox in depositor_inboxes(self.ledger, settings.inbox):
+            found.setdefault(inbox.folder.resolve(), FolderSource(INBOX_SOURCE, inbox.depositor, inbox.folder,
+                                                                  settings.settle_seconds, settings.markers))
+        for source in settings.folders:
+            found[source.path.resolve()] = source
+        self._warn_about_unknown_folders(set(found))
+        return list(found.values())
 
     def inboxes(self) -> list[tuple[str, Path]]:
-        """(depositor, folder) of every inbox to sweep: the default depositor's (the inbox root's own files), then
-        each active registered depositor's."""
-        found = [(self.settings.depositor, self.settings.inbox)]
-        for inbox in depositor_inboxes(self.ledger, self.settings.inbox):
-            if inbox.folder.resolve() != self.settings.inbox.resolve():
-                found.append((inbox.depositor, inbox.folder))
-        self._warn_about_unknown_folders({folder_path.resolve() for _, folder_path in found})
-        return found
+        """(depositor, folder) of every local source."""
+        return [(source.depositor, source.path) for source in self.folder_sources()]
 
     def _warn_about_unknown_folders(self, known: set[Path]) -> None:
         """Folders in the inbox root that are no active depositor's inbox: their files wait, and the log says why."""
@@ -171,46 +190,90 @@ class Gateway:
                 log.warning("inbox folder %s belongs to no active depositor: its files are left waiting "
                             "(register it with `edi-gateway depositor add %s`)", entry, entry.name)
 
-    def run_once(self) -> list[BatchResult]:
-        """Resume unfinished batches, then process every file waiting in every depositor's inbox."""
-        results = [self._resume(batch) for batch in self.ledger.unfinished_batches()]
-        results += self._adopt_orphans()
-        for depositor, inbox in self.inboxes():
-            for path in folder.pending_files(inbox, self.settings.settle_seconds):
-                result = self.process_file(path, depositor)
-                if result is not None:
-                    results.append(result)
-        return [r for r in results if r is not None]
+    # -- sweeps ---------------------------------------------------------------------------------------------
+    def run_once(self, sources: Iterable[str] | None = None) -> list[BatchResult]:
+        """Resume unfinished batches, then process every file waiting in the sources named (default: all of
+        them; "inbox" stands for the inbox root and the registered depositors' folders)."""
+        wanted = None if sources is None or ALL_SOURCES in sources else set(sources)
+        results = self.recover()
+        for source in self.folder_sources():
+            if wanted is None or source.name in wanted:
+                results += self.sweep_folder(source)
+        for account in self.settings.sftp:
+            if (wanted is None or account.name in wanted) and not self.stopping.is_set():
+                results += self.sweep_sftp(account)
+        return results
 
-    def process_file(self, path: Path, depositor: str | None = None) -> BatchResult | None:
+    def recover(self) -> list[BatchResult]:
+        """Finish what a crash left half done: unfinished batches whose process is gone, and files claimed into
+        work/ whose batch row was never written."""
+        results = []
+        for batch in self.ledger.unfinished_batches():
+            if self.stopping.is_set():
+                break
+            if (batch.owner == PROCESS or owner_is_gone(batch.owner)) and \
+                    self.ledger.take_over(batch.id, batch.owner, PROCESS):
+                results.append(self._resume(batch))
+        return [r for r in results + self._adopt_orphans() if r is not None]
+
+    def sweep_folder(self, source: FolderSource) -> list[BatchResult]:
+        """Process every complete file waiting in one folder, oldest first."""
+        results = []
+        for path in folder.pending_files(source.path, source.settle_seconds, source.markers):
+            if self.stopping.is_set():
+                break
+            result = self.process_file(path, source.depositor, source)
+            if result is not None:
+                results.append(result)
+        return results
+
+    def sweep_sftp(self, account: SftpAccount) -> list[BatchResult]:
+        """Collect one SFTP account: download what is complete, process it, push the status returns back."""
+        from .intake.sftp import SftpCollector
+
+        return SftpCollector(account, self).sweep()
+
+    # -- one file -------------------------------------------------------------------------------------------
+    def process_file(self, path: Path, depositor: str | None = None, source: FolderSource | None = None
+                     ) -> BatchResult | None:
         """Claim and process one file deposited by `depositor` (default: the configured one). None when another
         process claimed it first."""
         batch_id = new_batch_id()
-        depositor = depositor or self.settings.depositor
-        work_path = folder.claim(path, self.settings.work_dir / depositor, batch_id)
-        if work_path is None:
-            return None
-        return self._process_claimed(batch_id, path.name, work_path, depositor, f"folder:{path.parent}")
+        depositor = depositor or (source.depositor if source else self.settings.depositor)
+        with self._turn:
+            with folder.claimed(path, self.settings.work_dir / depositor, batch_id) as work_path:
+                if work_path is None:
+                    return None
+                if source is not None and source.markers:
+                    folder.remove_markers(path, source.markers)
+                batch = self.record_claim(batch_id, path.name, work_path, depositor, f"folder:{path.parent}")
+            return self.complete(batch, work_path)
 
-    def _process_claimed(self, batch_id: str, file_name: str, work_path: Path, depositor: str, source: str
-                         ) -> BatchResult:
+    def record_claim(self, batch_id: str, file_name: str, work_path: Path, depositor: str, source: str,
+                     remote_path: str | None = None) -> BatchRow:
+        """Record a file already in work/ as a new batch of `depositor` (CLAIMED; or, when the depositor sent these
+        very bytes before, a duplicate flow, decided at once)."""
         size = work_path.stat().st_size
-        too_large = size > self.settings.limits.max_file_bytes
-        data = b"" if too_large else work_path.read_bytes()
-        sha256 = _sha256_of_file(work_path) if too_large else hashlib.sha256(data).hexdigest()
-        batch = self.ledger.claim_batch(BatchRow(
-            id=batch_id, depositor=depositor, source=source,
-            file_name=file_name, sha256=sha256, size=size, received_at=now(), work_path=str(work_path),
+        return self.ledger.claim_batch(BatchRow(
+            id=batch_id, depositor=depositor, source=source, file_name=file_name, sha256=_sha256_of_file(work_path),
+            size=size, received_at=now(), work_path=str(work_path), owner=PROCESS, remote_path=remote_path,
         ))
-        if batch.state == CLAIMED:
-            if too_large:
-                limit = self.settings.limits.max_file_bytes
-                self.ledger.mark_irrecevable(batch_id, "IRR_TAILLE", f"File of {size} bytes exceeds the limit of "
-                                             f"{limit} bytes", f"Fichier de {size} octets, au-delà de la limite "
-                                             f"de {limit} octets")
-            else:
-                self._decide(batch, data)
-        return self._finish(batch_id, work_path)
+
+    def complete(self, batch: BatchRow, work_path: Path) -> BatchResult:
+        """Decide a claimed batch (unless it is already decided), then deliver, report and file it away."""
+        with self._turn:
+            if batch.state == CLAIMED:
+                if batch.size > self.settings.limits.max_file_bytes:
+                    limit = self.settings.limits.max_file_bytes
+                    self.ledger.mark_irrecevable(
+                        batch.id, "IRR_TAILLE", f"File of {batch.size} bytes exceeds the limit of {limit} bytes",
+                        f"Fichier de {batch.size} octets, au-delà de la limite de {limit} octets")
+                else:
+                    self._decide(batch, work_path.read_bytes())
+            result = self._finish(batch.id, work_path)
+        if self.on_result is not None:
+            self.on_result(result)
+        return result
 
     def _decide(self, batch: BatchRow, data: bytes) -> None:
         origin = Origin(batch_id=batch.id, file_name=batch.file_name)
@@ -320,14 +383,12 @@ class Gateway:
     def _resume(self, batch: BatchRow) -> BatchResult | None:
         """Carry an interrupted batch on from the state it reached."""
         work_path = Path(batch.work_path) if batch.work_path else None
-        log.info("resuming batch %s (%s) from state %s", batch.id, batch.file_name, batch.state)
-        if batch.state == CLAIMED:
-            if work_path is None or not work_path.exists():
-                self.ledger.mark_irrecevable(batch.id, "IRR_VIDE", "The claimed file disappeared before processing",
-                                             "Le fichier pris en charge a disparu avant son traitement")
-            else:
-                self._decide(batch, work_path.read_bytes())
-        return self._finish(batch.id, work_path or Path(self.settings.work_dir, batch.id))
+        log.warning("resuming batch %s (%s) from state %s", batch.id, batch.file_name, batch.state)
+        if batch.state == CLAIMED and (work_path is None or not work_path.exists()):
+            self.ledger.mark_irrecevable(batch.id, "IRR_VIDE", "The claimed file disappeared before processing",
+                                         "Le fichier pris en charge a disparu avant son traitement")
+            batch = self.ledger.get_batch(batch.id)
+        return self.complete(batch, work_path or Path(self.settings.work_dir, batch.id))
 
     def _adopt_orphans(self) -> list[BatchResult]:
         """Files claimed into work/<depositor>/ whose batch row was never written (a crash in between): process
@@ -341,10 +402,14 @@ class Gateway:
                 continue
             for path in sorted(depositor_dir.iterdir()):
                 parts = folder.split_work_name(path.name)
-                if parts is None or not path.is_file() or self.ledger.get_batch(parts[0]) is not None:
+                if parts is None or not path.is_file():
                     continue
-                results.append(self._process_claimed(parts[0], parts[1], path, depositor_dir.name,
-                                                     f"folder:{depositor_dir} (adopted after a restart)"))
+                if folder.held_by_another(path) or self.ledger.get_batch(parts[0]) is not None:
+                    continue  # a live process is recording it right now
+                log.warning("adopting %s, claimed before a crash but never recorded", path)
+                batch = self.record_claim(parts[0], parts[1], path, depositor_dir.name,
+                                          f"folder:{depositor_dir} (adopted after a restart)")
+                results.append(self.complete(batch, path))
         return results
 
 

@@ -28,6 +28,7 @@ class BatchRow(Base):
         # The same bytes from the same depositor are one flow; a second copy is recorded as a duplicate of it.
         Index("uq_batch_depositor_sha256", "depositor", "sha256", unique=True,
               sqlite_where=text("duplicate_of IS NULL"), postgresql_where=text("duplicate_of IS NULL")),
+        Index("ix_batches_source", "source"),
     )
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
@@ -50,6 +51,11 @@ class BatchRow(Base):
     rejected_count: Mapped[int] = mapped_column(Integer, default=0)
     decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     done_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    owner: Mapped[str | None] = mapped_column(String(200))  # host/pid/start of the process working on it
+    # Collected over SFTP: the remote file, when it was archived (or deleted) there, when the returns were pushed.
+    remote_path: Mapped[str | None] = mapped_column(Text)
+    remote_done_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    returns_pushed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     invoices: Mapped[list["InvoiceRow"]] = relationship(back_populates="batch", order_by="InvoiceRow.position")
 
@@ -127,6 +133,20 @@ class StatusEventRow(Base):
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
     invoice: Mapped[InvoiceRow | None] = relationship(back_populates="status_events")
+
+
+class JobLockRow(Base):
+    """A lease on a named job (a scheduled sweep): one holder at a time, across processes and machines.
+
+    A holder renews its lease while it runs; a lease past `expires_at` belongs to a holder that died and may be
+    taken over."""
+
+    __tablename__ = "job_locks"
+
+    name: Mapped[str] = mapped_column(String(100), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(200))
+    acquired_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
 # -- the directory of public structures (annuaire des structures publiques) -------------------------------------

@@ -90,6 +90,47 @@ class Ledger:
         with self.session() as session:
             return list(session.scalars(select(BatchRow).where(BatchRow.state != DONE).order_by(BatchRow.received_at)))
 
+    def take_over(self, batch_id: str, previous_owner: str | None, owner: str) -> bool:
+        """Make `owner` the process working on a batch, if `previous_owner` still is (no one else took it first)."""
+        condition = (BatchRow.owner.is_(None) if previous_owner is None else BatchRow.owner == previous_owner)
+        with self.session() as session, session.begin():
+            taken = session.execute(update(BatchRow).where(BatchRow.id == batch_id, condition).values(owner=owner))
+            return taken.rowcount == 1
+
+    def batch_names(self) -> set[str]:
+        """Ids of every batch (to tell a claimed file with a row from an orphan)."""
+        with self.session() as session:
+            return set(session.scalars(select(BatchRow.id)))
+
+    # -- remote sources (SFTP): what is still to be acknowledged or pushed back ------------------------------
+    def batch_for_remote(self, source: str, remote_path: str, sha256: str) -> BatchRow | None:
+        """The batch recorded from this very remote file (same source, path and bytes) whose remote copy is still
+        waiting to be archived or deleted: a crash came between the two steps."""
+        with self.session() as session:
+            return session.scalars(select(BatchRow).where(
+                BatchRow.source == source, BatchRow.remote_path == remote_path, BatchRow.sha256 == sha256,
+                BatchRow.remote_done_at.is_(None))).first()
+
+    def remote_pending(self, source: str) -> list[BatchRow]:
+        """Batches of a remote source whose remote file is not yet archived or deleted."""
+        with self.session() as session:
+            return list(session.scalars(select(BatchRow).where(
+                BatchRow.source == source, BatchRow.remote_path.is_not(None), BatchRow.remote_done_at.is_(None))
+                .order_by(BatchRow.received_at)))
+
+    def mark_remote_done(self, batch_id: str) -> None:
+        self._update_batch(batch_id, remote_done_at=now())
+
+    def returns_to_push(self, source: str) -> list[BatchRow]:
+        """Finished batches of a remote source whose status returns are not yet pushed back."""
+        with self.session() as session:
+            return list(session.scalars(select(BatchRow).where(
+                BatchRow.source == source, BatchRow.state == DONE, BatchRow.returns_pushed_at.is_(None))
+                .order_by(BatchRow.received_at)))
+
+    def mark_returns_pushed(self, batch_id: str) -> None:
+        self._update_batch(batch_id, returns_pushed_at=now())
+
     def get_batch(self, batch_id: str) -> BatchRow | None:
         with self.session() as session:
             return session.get(BatchRow, batch_id)
