@@ -7,6 +7,7 @@ rejected invoice, 2 on a usage or configuration error, 3 when the gateway itself
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import sys
@@ -21,6 +22,7 @@ from .config import load_settings
 from .errors import ConfigError, GatewayError, UnreadableFlow
 from .model import Decision, Finding, Origin, Severity
 from .pipeline import BatchResult, Gateway, check_documents
+from .progress import batch_progress, batches_log, configure_logging, describe
 from .validators import CheckContext, all_rules
 
 EXIT_OK, EXIT_REJECTED, EXIT_USAGE, EXIT_FAILURE = 0, 1, 2, 3
@@ -29,8 +31,7 @@ EXIT_OK, EXIT_REJECTED, EXIT_USAGE, EXIT_FAILURE = 0, 1, 2, 3
 def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging(args.verbose, service=args.command in ("watch", "serve"))
     try:
         return args.handler(args)
     except ConfigError as exc:
@@ -47,11 +48,32 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="log what the gateway does")
     commands = parser.add_subparsers(dest="command", required=True)
 
-    run = commands.add_parser("run", help="process what is in the inbox once, then exit")
+    run = commands.add_parser("run", help="sweep every source once (inbox folders, SFTP accounts), then exit")
     _add_location_options(run)
+    run.add_argument("--source", action="append", metavar="NAME",
+                     help="sweep only this source (repeatable; \"inbox\" is the inbox and the depositors' folders)")
     run.add_argument("--json", action="store_true", help="print the summary as JSON instead of a table")
     _add_strict_option(run)
     run.set_defaults(handler=_run)
+
+    watch = commands.add_parser("watch", help="watch the local folders and process files as they arrive")
+    _add_location_options(watch)
+    _add_strict_option(watch)
+    watch.set_defaults(handler=_watch)
+
+    serve = commands.add_parser("serve", help="the folder watcher and the scheduled sweeps, until SIGTERM")
+    _add_location_options(serve)
+    serve.add_argument("--no-watch", action="store_true", help="run the scheduled jobs only, no folder watcher")
+    _add_strict_option(serve)
+    serve.set_defaults(handler=_serve)
+
+    config = commands.add_parser("config", help="the configuration file")
+    config_actions = config.add_subparsers(dest="action", required=True)
+    check = config_actions.add_parser("check", help="validate a configuration file and say what is wrong")
+    _add_location_options(check)
+    check.add_argument("--connect", action="store_true",
+                       help="also open the ledger database (and bring its schema up to date)")
+    check.set_defaults(handler=_config_check)
 
     validate = commands.add_parser("validate", help="dry run: parse and check files, record and move nothing")
     validate.add_argument("files", nargs="+", type=Path)
@@ -85,16 +107,115 @@ def _add_location_options(command: argparse.ArgumentParser) -> None:
     command.add_argument("--config", type=Path, help="TOML configuration file")
 
 
-def _run(args: argparse.Namespace) -> int:
+def _settings(args: argparse.Namespace):
+    """Settings from --config, with --inbox, --outbox, --db and --strict on top (the same for run, watch, serve)."""
+    return load_settings(args.config, inbox=args.inbox, outbox=args.outbox, database=args.db,
+                         strict=getattr(args, "strict", False) or None)
+
+
+def _gateway(args: argparse.Namespace) -> Gateway:
     from .ledger import Ledger
 
-    settings = load_settings(args.config, inbox=args.inbox, outbox=args.outbox, database=args.db,
-                             strict=args.strict or None)
-    results = Gateway(settings, Ledger(settings.database)).run_once()
+    settings = _settings(args)
+    return Gateway(settings, Ledger(settings.database))
+
+
+def _run(args: argparse.Namespace) -> int:
+    gateway = _gateway(args)
+    settings = gateway.settings
+    unknown = sorted(set(args.source or ()) - set(settings.source_names()))
+    if unknown:
+        raise ConfigError(f"--source {', '.join(unknown)}: no such source; known: {settings.source_names()}")
+    with batch_progress(gateway, gateway.pending_count()):
+        results = gateway.run_once(args.source)
     if args.json:
         print(json.dumps([_result_dict(r) for r in results], indent=2))
     else:
         _print_summary(results, settings.outbox)
+    return EXIT_OK
+
+
+def _watch(args: argparse.Namespace) -> int:
+    from .scheduling import Service
+
+    gateway = _gateway(args)
+    service = Service(gateway, watch=True, schedule=False)
+    service.install_signal_handlers()
+    _announce(gateway, "watching")
+    with _log_batches(gateway):
+        service.run()
+    return EXIT_OK
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from .scheduling import Service
+
+    gateway = _gateway(args)
+    service = Service(gateway, watch=not args.no_watch)
+    service.install_signal_handlers()
+    _announce(gateway, "serving")
+    with _log_batches(gateway):
+        service.run()
+    return EXIT_OK
+
+
+@contextlib.contextmanager
+def _log_batches(gateway: Gateway):
+    """A service logs one line per finished batch (a progress bar suits a run that ends, not a service)."""
+    gateway.on_result = lambda result: batches_log.info(describe(result))
+    try:
+        yield
+    finally:
+        gateway.on_result = None
+
+
+def _announce(gateway: Gateway, what: str) -> None:
+    log = logging.getLogger("edi_gateway")
+    for source in gateway.folder_sources():
+        log.info("%s folder %s for depositor %s (settle %.1f s%s)", what, source.path, source.depositor,
+                 source.settle_seconds, f", markers {list(source.markers)}" if source.markers else "")
+    for account in gateway.settings.sftp:
+        log.info("SFTP account %s: %s@%s:%d for depositor %s", account.name, account.user, account.host,
+                 account.port, account.depositor)
+
+
+def _config_check(args: argparse.Namespace) -> int:
+    from .config import check_environment
+
+    settings = _settings(args)  # raises ConfigError listing every problem of the file itself
+    console = _console()
+    problems, warnings = check_environment(settings)
+    if args.connect:
+        from .ledger import Ledger
+
+        try:
+            Ledger(settings.database).engine.dispose()
+        except GatewayError as exc:
+            problems.append(f"[gateway] database: {exc}")
+    where = str(args.config) if args.config else "defaults (no --config)"
+    table = Table(title=f"configuration: {where}")
+    table.add_column("source")
+    table.add_column("kind")
+    table.add_column("depositor")
+    table.add_column("where")
+    table.add_row("inbox", "folder", settings.depositor, str(settings.inbox))
+    for source in settings.folders:
+        table.add_row(source.name, "folder", source.depositor, str(source.path))
+    for account in settings.sftp:
+        table.add_row(account.name, "sftp", account.depositor,
+                      f"{account.user}@{account.host}:{account.port}/{account.inbox} (then {account.after})")
+    console.print(table)
+    for job in settings.jobs:
+        console.print(f"job {job.name}: cron \"{job.cron}\" ({settings.timezone}), sources {list(job.sources)}, "
+                      f"misfire grace {job.misfire_grace_seconds} s")
+    console.print(f"database: {settings.database}   outbox: {settings.outbox}   work: {settings.work_dir}")
+    for warning in warnings:
+        print(f"edi-gateway: configuration warning: {warning}", file=sys.stderr)
+    if problems:
+        for problem in problems:
+            print(f"edi-gateway: configuration problem: {problem}", file=sys.stderr)
+        return EXIT_USAGE
+    console.print("[green]configuration OK[/]")
     return EXIT_OK
 
 

@@ -209,10 +209,13 @@ def load_settings(config_file: Path | None = None, *, strict: bool | None = None
     gateway = _section(document, "gateway", _GATEWAY_KEYS, problems)
     folders = _section(document, "folders", _FOLDER_KEYS, problems)
     validation = _section(document, "validation", _VALIDATION_KEYS, problems)
-    values = {**gateway, **{k: v for k, v in overrides.items() if v is not None}}
-    inbox = _path(base, values.get("inbox", "inbox"))
-    outbox = _path(base, values.get("outbox", "outbox"))
-    database = values.get("database") or default_url(inbox.resolve().parent / "var")
+    given = {k: v for k, v in overrides.items() if v is not None}
+    values = {**gateway, **given}
+    # Paths from the file are relative to the file's folder; paths given on the command line, to the current one.
+    inbox = _path(Path.cwd() if "inbox" in given else base, values.get("inbox", "inbox"))
+    outbox = _path(Path.cwd() if "outbox" in given else base, values.get("outbox", "outbox"))
+    database = (_database_url(Path.cwd() if "database" in given else base, str(values["database"]))
+                if values.get("database") else default_url(inbox.resolve().parent / "var"))
     settle_seconds = _number(values, "settle_seconds", 0.0, "[gateway]", problems)
     markers = _markers(values.get("markers", []), "[gateway]", problems)
     folder_sources, sftp_accounts = _sources(document.get("sources", {}), base, problems)
@@ -232,10 +235,11 @@ def load_settings(config_file: Path | None = None, *, strict: bool | None = None
     return settings
 
 
-def check_environment(settings: Settings) -> list[str]:
-    """What the running gateway would trip over, beyond the file's own syntax: missing key files, unset
-    password variables, an absent known_hosts file. Empty when all is ready."""
-    problems = _Problems()
+def check_environment(settings: Settings) -> tuple[list[str], list[str]]:
+    """What the running gateway would trip over, beyond the file's own syntax: (problems: missing key files,
+    unset password variables, an absent known_hosts file; warnings: folders that do not exist yet, which the
+    gateway waits for)."""
+    problems, warnings = _Problems(), _Problems()
     for account in settings.sftp:
         where = f"[sources.{account.name}]"
         if account.key_file is not None and not account.key_file.is_file():
@@ -249,8 +253,9 @@ def check_environment(settings: Settings) -> list[str]:
                                 "trust_first_use is false: the host key could not be verified")
     for source in settings.folders:
         if not source.path.is_dir():
-            problems.add(f"[sources.{source.name}]", f"folder {source.path} does not exist (yet)")
-    return problems
+            warnings.add(f"[sources.{source.name}]", f"folder {source.path} does not exist yet: nothing is taken "
+                                                     "from it until it does")
+    return problems, warnings
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
@@ -364,7 +369,7 @@ def _folder_source(name: str, table: dict, base: Path, where: str, problems: _Pr
 
 
 def _sftp_account(name: str, table: dict, base: Path, where: str, problems: _Problems) -> SftpAccount | None:
-    _unknown_keys(table, _SFTP_KEYS, where, problems)
+    _unknown_keys({k: v for k, v in table.items() if k != "password"}, _SFTP_KEYS, where, problems)
     host = _text(table, "host", None, where, problems, required=True)
     user = _text(table, "user", None, where, problems, required=True)
     key_file = _text(table, "key_file", None, where, problems)
@@ -490,6 +495,15 @@ def _policy(section: dict[str, Any], validation: dict[str, Any], problems: _Prob
         problems.add("[validation]", f"french_ctc = {french_ctc!r}; expected one of {sorted(_GRADES)}")
         french_ctc = "warning"
     return Policy(grades, {source: french_ctc for source in FRENCH_CTC_SOURCES})
+
+
+def _database_url(base: Path, url: str) -> str:
+    """A SQLite URL with a relative path made absolute (relative to `base`); any other URL as it is."""
+    prefix = "sqlite:///"
+    path = url[len(prefix):] if url.startswith(prefix) else ""
+    if not path or path.startswith("/") or path.startswith(":memory:") or "?" in path:
+        return url
+    return prefix + str(_path(base, path))
 
 
 def _path(base: Path, value: str | Path) -> Path:

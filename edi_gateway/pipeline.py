@@ -177,6 +177,11 @@ class Gateway:
         self._warn_about_unknown_folders(set(found))
         return list(found.values())
 
+    def pending_count(self) -> int:
+        """How many local files are waiting, and how many batches are unfinished (a progress bar's total)."""
+        waiting = sum(len(folder.pending_files(s.path, s.settle_seconds, s.markers)) for s in self.folder_sources())
+        return waiting + len(self.ledger.unfinished_batches())
+
     def inboxes(self) -> list[tuple[str, Path]]:
         """(depositor, folder) of every local source."""
         return [(source.depositor, source.path) for source in self.folder_sources()]

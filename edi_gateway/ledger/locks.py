@@ -15,10 +15,10 @@ import logging
 import os
 import socket
 import threading
-from datetime import timedelta
+from datetime import timedelta, timezone
 from pathlib import Path
 
-from sqlalchemy import delete, update
+from sqlalchemy import or_, update
 from sqlalchemy.exc import IntegrityError
 
 from .models import JobLockRow
@@ -64,7 +64,7 @@ class LockHeld(Exception):
 class JobLock:
     """A renewable lease on job `name` in the ledger; use as a context manager around one run of the job.
 
-    `with JobLock(ledger, "nightly"):` raises LockHeld at once when another live holder has it."""
+    `with JobLock(ledger, "job:nightly"):` raises LockHeld at once when another live holder has it."""
 
     def __init__(self, ledger: Ledger, name: str, lease_seconds: float = DEFAULT_LEASE_SECONDS,
                  holder: str = PROCESS):
@@ -73,26 +73,42 @@ class JobLock:
         self._renewer: threading.Thread | None = None
 
     def acquire(self) -> None:
-        at = now()
-        with self.ledger.session() as session:
-            session.add(JobLockRow(name=self.name, holder=self.holder, acquired_at=at, expires_at=at + self.lease))
-            try:
-                session.commit()
-            except IntegrityError:
-                session.rollback()
-                # The name is taken: take it over only if its lease ran out (the holder died without releasing).
-                taken = session.execute(update(JobLockRow).where(
-                    JobLockRow.name == self.name, JobLockRow.expires_at < at).values(
-                    holder=self.holder, acquired_at=at, expires_at=at + self.lease))
-                session.commit()
-                if taken.rowcount != 1:
-                    current = session.get(JobLockRow, self.name)
-                    raise LockHeld(f"job {self.name!r} is running in {current.holder if current else 'another process'}"
-                                   f" (lease until {current.expires_at if current else '?'})") from None
-                log.warning("job %s: took over a lease that had run out", self.name)
+        if not self._take():
+            raise LockHeld(self._describe_holder())
         self._stop.clear()
         self._renewer = threading.Thread(target=self._renew, name=f"lease-{self.name}", daemon=True)
         self._renewer.start()
+
+    def _take(self) -> bool:
+        """Take the lease if it is free or ran out (its holder died without releasing it); True when taken."""
+        at = now()
+        values = {"holder": self.holder, "expires_at": at + self.lease, "last_started_at": at}
+        with self.ledger.session() as session:
+            with session.begin():
+                previous = session.get(JobLockRow, self.name)
+                taken = session.execute(update(JobLockRow).where(
+                    JobLockRow.name == self.name,
+                    or_(JobLockRow.holder.is_(None), JobLockRow.expires_at < at)).values(**values)
+                    .execution_options(synchronize_session=False)).rowcount
+            if taken:
+                if previous is not None and previous.holder is not None:
+                    log.warning("job %s: took over the lease of %s, which had run out", self.name, previous.holder)
+                return True
+            if previous is not None:
+                return False
+            try:
+                with session.begin():
+                    session.add(JobLockRow(name=self.name, **values))
+                return True
+            except IntegrityError:  # another process created it meanwhile
+                return False
+
+    def _describe_holder(self) -> str:
+        with self.ledger.session() as session:
+            row = session.get(JobLockRow, self.name)
+        if row is None or row.holder is None:
+            return f"job {self.name!r} was taken by another process meanwhile"
+        return f"job {self.name!r} is running in {row.holder} (lease until {row.expires_at:%Y-%m-%d %H:%M:%S} UTC)"
 
     def _renew(self) -> None:
         interval = self.lease.total_seconds() / 3
@@ -107,8 +123,9 @@ class JobLock:
         if self._renewer is not None:
             self._renewer.join()
         with self.ledger.session() as session, session.begin():
-            session.execute(delete(JobLockRow).where(JobLockRow.name == self.name,
-                                                     JobLockRow.holder == self.holder))
+            session.execute(update(JobLockRow).where(
+                JobLockRow.name == self.name, JobLockRow.holder == self.holder).values(
+                holder=None, expires_at=None, last_finished_at=now()))
 
     def __enter__(self) -> "JobLock":
         self.acquire()
@@ -116,3 +133,11 @@ class JobLock:
 
     def __exit__(self, *exc_info) -> None:
         self.release()
+
+
+def last_started(ledger: Ledger, name: str):
+    """When job `name` last started (UTC), or None if it never ran."""
+    with ledger.session() as session:
+        row = session.get(JobLockRow, name)
+        started = row.last_started_at if row else None
+    return started.replace(tzinfo=timezone.utc) if started is not None and started.tzinfo is None else started

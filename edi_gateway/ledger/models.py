@@ -136,17 +136,19 @@ class StatusEventRow(Base):
 
 
 class JobLockRow(Base):
-    """A lease on a named job (a scheduled sweep): one holder at a time, across processes and machines.
+    """A named job (a scheduled sweep): who holds its lease now, and when it last ran.
 
-    A holder renews its lease while it runs; a lease past `expires_at` belongs to a holder that died and may be
-    taken over."""
+    One holder at a time, across processes and machines. A holder renews its lease while it runs; a lease past
+    `expires_at` belongs to a holder that died and may be taken over. `last_started_at` tells a restarted gateway
+    whether it missed a run (see scheduling/)."""
 
     __tablename__ = "job_locks"
 
     name: Mapped[str] = mapped_column(String(100), primary_key=True)
-    holder: Mapped[str] = mapped_column(String(200))
-    acquired_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    holder: Mapped[str | None] = mapped_column(String(200))  # None: free
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 # -- the directory of public structures (annuaire des structures publiques) -------------------------------------

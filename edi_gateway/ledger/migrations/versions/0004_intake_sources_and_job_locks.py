@@ -23,9 +23,10 @@ def upgrade() -> None:
         batch_op.create_index('ix_batches_source', ['source'], unique=False)
     op.create_table('job_locks',
     sa.Column('name', sa.String(length=100), nullable=False),
-    sa.Column('holder', sa.String(length=200), nullable=False),
-    sa.Column('acquired_at', sa.DateTime(timezone=True), nullable=False),
-    sa.Column('expires_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('holder', sa.String(length=200), nullable=True),
+    sa.Column('expires_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('last_started_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('last_finished_at', sa.DateTime(timezone=True), nullable=True),
     sa.PrimaryKeyConstraint('name')
     )
 
