@@ -151,6 +151,8 @@ def _serve(args: argparse.Namespace) -> int:
     from .scheduling import Service
 
     gateway = _gateway(args)
+    if args.no_watch and not gateway.settings.jobs:
+        raise ConfigError("nothing to serve: --no-watch and no [schedule.jobs.<name>] in the configuration")
     service = Service(gateway, watch=not args.no_watch)
     service.install_signal_handlers()
     _announce(gateway, "serving")
