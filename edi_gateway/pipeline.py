@@ -213,13 +213,15 @@ class Gateway:
         """Finish what a crash left half done: unfinished batches whose process is gone, and files claimed into
         work/ whose batch row was never written."""
         results = []
-        for batch in self.ledger.unfinished_batches():
-            if self.stopping.is_set():
-                break
-            if (batch.owner == PROCESS or owner_is_gone(batch.owner)) and \
-                    self.ledger.take_over(batch.id, batch.owner, PROCESS):
-                results.append(self._resume(batch))
-        return [r for r in results + self._adopt_orphans() if r is not None]
+        with self._turn:  # no batch of this process is in hand meanwhile: its unfinished ones were abandoned
+            for batch in self.ledger.unfinished_batches():
+                if self.stopping.is_set():
+                    break
+                if (batch.owner == PROCESS or owner_is_gone(batch.owner)) and \
+                        self.ledger.take_over(batch.id, batch.owner, PROCESS):
+                    results.append(self._resume(batch))
+            results += self._adopt_orphans()
+        return [r for r in results if r is not None]
 
     def sweep_folder(self, source: FolderSource) -> list[BatchResult]:
         """Process every complete file waiting in one folder, oldest first."""
