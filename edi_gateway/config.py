@@ -8,6 +8,7 @@ database = "sqlite:///var/ledger.sqlite3"
 depositor = "default"           # who owns the files of the inbox root
 settle_seconds = 5              # a file is complete once unchanged this long (the read lock; 0: at once)
 markers = []                    # or [".done", ".ok"]: a file is complete once `<name>.done` lies beside it
+rescan_seconds = 30             # the watcher's full rescan (inotify misses writes made from other hosts on NFS)
 
 [folders]                       # optional; default: siblings of the inbox
 work = "var/work"
@@ -77,7 +78,7 @@ from .policy import OFF, Policy
 
 _SECTIONS = {"gateway", "folders", "limits", "rules", "validation", "sources", "schedule"}
 _VALIDATION_KEYS = {"strict", "french_ctc"}
-_GATEWAY_KEYS = {"inbox", "outbox", "database", "depositor", "settle_seconds", "markers"}
+_GATEWAY_KEYS = {"inbox", "outbox", "database", "depositor", "settle_seconds", "markers", "rescan_seconds"}
 _FOLDER_KEYS = {"work", "archive", "quarantine"}
 _GRADES = {"fatal", "warning", OFF}
 INBOX_SOURCE = "inbox"  # the name a schedule uses for the inbox root and the ledger depositors' folders
@@ -158,6 +159,7 @@ class Settings:
     quarantine: Path | None = None
     settle_seconds: float = 0.0
     markers: tuple[str, ...] = ()
+    rescan_seconds: float = 30.0
     limits: Limits = Limits()
     policy: Policy = Policy()
     strict: bool = False  # also run the official artifacts (see validators/official.py)
@@ -224,6 +226,7 @@ def load_settings(config_file: Path | None = None, *, strict: bool | None = None
         inbox=inbox, outbox=outbox, database=str(database), depositor=str(values.get("depositor", "default")),
         work=_optional_path(base, folders.get("work")), archive=_optional_path(base, folders.get("archive")),
         quarantine=_optional_path(base, folders.get("quarantine")), settle_seconds=settle_seconds, markers=markers,
+        rescan_seconds=_number(values, "rescan_seconds", 30.0, "[gateway]", problems, positive=True),
         limits=_limits(document.get("limits", {}), problems),
         policy=_policy(document.get("rules", {}), validation, problems),
         strict=_strict(validation, problems) if strict is None else strict,

@@ -160,6 +160,7 @@ class Gateway:
         self.stopping = threading.Event()
         self.on_result: Callable[[BatchResult], None] | None = None
         self._turn = threading.RLock()
+        self._warned_folders: set[Path] = set()
 
     # -- sources --------------------------------------------------------------------------------------------
     def folder_sources(self) -> list[FolderSource]:
@@ -191,7 +192,9 @@ class Gateway:
         if not self.settings.inbox.is_dir():
             return
         for entry in sorted(self.settings.inbox.iterdir()):
-            if entry.is_dir() and not entry.name.startswith(".") and entry.resolve() not in known:
+            if entry.is_dir() and not entry.name.startswith(".") and entry.resolve() not in known \
+                    and entry not in self._warned_folders:
+                self._warned_folders.add(entry)  # once per folder: the watcher asks again at every rescan
                 log.warning("inbox folder %s belongs to no active depositor: its files are left waiting "
                             "(register it with `edi-gateway depositor add %s`)", entry, entry.name)
 

@@ -9,7 +9,10 @@ import contextlib
 import hashlib
 import logging
 import os
+import signal
 import sqlite3
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -314,6 +317,58 @@ def test_folders_and_depositors_that_appear_while_running_are_watched(gateway_di
     assert (batch["depositor"], batch["file_name"], batch["accepted_count"]) == ("newcomer", "first.xml", 1)
 
 
+@pytest.mark.parametrize("how", ["removed", "renamed away"])
+def test_a_folder_removed_and_made_again_is_watched_again(gateway_dirs, caplog, how):
+    """Driven step by step on a clock of its own: no rescan happens after the new folder is watched, so only its
+    events can make the file known. (On ext4 a folder made again often gets the inode number of the removed one.)"""
+    drop = gateway_dirs["root"] / "drop"
+    drop.mkdir()
+    gateway = _gateway(gateway_dirs, extra='[sources.drop]\ntype = "folder"\ndepositor = "default"\npath = "drop"\n')
+    clock = [1000.0]
+    watcher = FolderWatcher(gateway, rescan_seconds=30.0, min_settle_seconds=1.0, clock=lambda: clock[0])
+    caplog.set_level(logging.WARNING, logger="edi_gateway.intake.watcher")
+
+    def rescanned() -> bool:  # a rescan, until one notices that the old watch is dead
+        clock[0] += 31
+        assert watcher.step() == []
+        return any(f"{drop} was removed and made again" in r.getMessage() for r in caplog.records)
+
+    try:
+        watcher.start()
+        drop.rmdir() if how == "removed" else drop.rename(drop.with_name("old-drop"))
+        drop.mkdir()
+        _wait_for(rescanned, "a rescan to notice", 5)
+        (drop / "x.xml").write_bytes(french_ubl("BD-2026-0855"))
+        _wait_for(lambda: watcher.step() == [] and drop / "x.xml" in watcher.tracked(), "an event about x.xml", 5)
+        clock[0] += 1.5  # settled; still 28.5 s before the next rescan
+        [result] = watcher.step()
+    finally:
+        watcher.close()
+
+    assert (result.file_name, result.accepted) == ("x.xml", 1)
+
+
+def test_a_source_folder_that_is_a_symbolic_link_is_watched(gateway_dirs):
+    """Step by step on a clock of its own, with no rescan after the start: only events can make the file known."""
+    real = gateway_dirs["root"] / "data" / "drop"
+    real.mkdir(parents=True)
+    (gateway_dirs["root"] / "drop").symlink_to(real, target_is_directory=True)
+    gateway = _gateway(gateway_dirs, extra='[sources.drop]\ntype = "folder"\ndepositor = "default"\npath = "drop"\n')
+    clock = [1000.0]
+    watcher = FolderWatcher(gateway, rescan_seconds=30.0, min_settle_seconds=1.0, clock=lambda: clock[0])
+    try:
+        watcher.start()
+        (real / "linked.xml").write_bytes(french_ubl("BD-2026-0856"))
+        _wait_for(lambda: watcher.step() == [] and watcher.tracked(), "an event about linked.xml", 5)
+        clock[0] += 1.5
+        [result] = watcher.step()
+    finally:
+        watcher.close()
+
+    assert (result.file_name, result.accepted) == ("linked.xml", 1)
+    assert list(real.iterdir()) == []
+
+
 def test_stop_ends_run_promptly_and_between_two_files(gateway_dirs):
     inbox = gateway_dirs["inbox"]
     for age, name in enumerate(["newest.xml", "middle.xml", "oldest.xml"]):
@@ -356,6 +411,30 @@ def test_the_gateway_stopping_ends_run_too(gateway_dirs):
     thread.join(5)
 
     assert not thread.is_alive()
+
+
+def test_the_watch_command_takes_files_as_they_come_and_stops_on_sigterm(gateway_dirs):
+    inbox = gateway_dirs["inbox"]
+    config = gateway_dirs["root"] / "gateway.toml"
+    config.write_text("[gateway]\nsettle_seconds = 0.5\n")
+    (inbox / "waiting.xml").write_bytes(french_ubl("BD-2026-0870"))  # arrived while the gateway was down
+    command = [sys.executable, "-m", "edi_gateway.cli", "watch", "--inbox", str(inbox), "--outbox",
+               str(gateway_dirs["outbox"]), "--db", gateway_dirs["db"], "--config", str(config)]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        _wait_done(gateway_dirs, 1)
+        (inbox / "new.xml").write_bytes(french_ubl("BD-2026-0871"))
+        batches = _wait_done(gateway_dirs, 2)
+        process.send_signal(signal.SIGTERM)
+        code = process.wait(timeout=10)
+    finally:
+        process.kill()
+    log = process.stderr.read()
+
+    assert code == 0, log
+    assert [(b["file_name"], b["accepted_count"]) for b in batches] == [("waiting.xml", 1), ("new.xml", 1)]
+    assert f"watching folder {inbox} for depositor default" in log
+    assert "SIGTERM received" in log and "Traceback" not in log
 
 
 def _count_calls(gateway: Gateway, name: str) -> list:

@@ -90,8 +90,8 @@ class _Hints(FileSystemEventHandler):
 class FolderWatcher:
     """Watches every folder source of a gateway and hands each complete file to `gateway.process_file`.
 
-    `run(stop)` blocks until `stop` (or `gateway.stopping`) is set; `start()` and `step()` let a caller (a test,
-    or `serve` with its own loop) drive it, and `close()` releases the observer.
+    `run(stop)` blocks until `stop` (or `gateway.stopping`) is set. `start()`, `step()` and `close()` let a caller
+    (a test) drive it one poll at a time; `clock` lets it control time too.
     """
 
     def __init__(self, gateway: Gateway, poll_seconds: float = 0.5, rescan_seconds: float = 30.0,
@@ -104,7 +104,8 @@ class FolderWatcher:
         self._stop = threading.Event()
         self._sources: dict[str, FolderSource] = {}  # folder, as watched and scanned -> its source
         self._watches: dict[str, _Watch] = {}
-        self._missing: set[str] = set()  # folders already reported missing (warn once, not at every rescan)
+        self._missing: set[str] = set()  # folders reported missing (warn once, not at every rescan)
+        self._unwatchable: set[str] = set()  # folders the observer refused (likewise)
         self._candidates: dict[Path, _Candidate] = {}
         self._hints: queue.SimpleQueue[str] = queue.SimpleQueue()
         self._handler = _Hints(self._hints.put)
@@ -153,7 +154,7 @@ class FolderWatcher:
 
     def tracked(self) -> list[Path]:
         """The files waiting to be complete (for tests and diagnostics)."""
-        return sorted(self._candidates)
+        return sorted(self._candidates.copy())  # copied at once: the watcher's thread may be changing it
 
     def _stopping(self) -> bool:
         return self._stop.is_set() or self.gateway.stopping.is_set()
@@ -179,8 +180,8 @@ class FolderWatcher:
         self._sources = {str(source.path): source for source in sources}
         for key in set(self._watches) - set(self._sources):
             self._unwatch(key)
-        for key in self._sources:
-            self._watch(key)
+        for key, source in self._sources.items():
+            self._watch(key, source)
         for path, candidate in list(self._candidates.items()):
             source = self._sources.get(str(path.parent))
             if source is None:
@@ -188,7 +189,7 @@ class FolderWatcher:
             else:
                 candidate.source = source
 
-    def _watch(self, key: str) -> None:
+    def _watch(self, key: str, source: FolderSource) -> None:
         """Make sure a live watch covers this folder; a missing folder is reported once and looked for again at
         each rescan (it may be created later)."""
         try:
@@ -196,9 +197,10 @@ class FolderWatcher:
         except OSError:
             inode = None
         current = self._watches.get(key)
-        if current is not None and current.inode == inode:
+        if current is not None and current.inode == inode and self._alive(current):
             return
         if current is not None:  # the folder was deleted, or deleted and made again: its old watch is dead
+            log.warning("folder %s was removed%s", key, " and made again" if inode is not None else "")
             self._unwatch(key)
         if inode is None:
             if key not in self._missing:
@@ -208,12 +210,26 @@ class FolderWatcher:
             return
         self._missing.discard(key)
         try:
-            handle = self._observer.schedule(self._handler, key, recursive=False)
-        except OSError as exc:  # e.g. the inotify watch limit: the rescans still find the files, later
-            log.warning("cannot watch %s (%s); its files are found by the rescans every %g s", key, exc,
-                        self.rescan_seconds)
+            # follow_symlink: a source folder is often a link (/srv/edi/durand -> /data/durand); watching the link
+            # itself would report nothing.
+            handle = self._observer.schedule(self._handler, key, recursive=False, follow_symlink=True)
+        except OSError as exc:  # e.g. the inotify limits: the rescans still find the files, later
+            if key not in self._unwatchable:
+                log.warning("cannot watch %s (%s); its files are found by the rescans every %g s", key, exc,
+                            self.rescan_seconds)
+                self._unwatchable.add(key)
             return
+        self._unwatchable.discard(key)
         self._watches[key] = _Watch(handle, inode)
+        # The command announces the folders it starts with; those that come later are worth a line too.
+        log.log(logging.INFO if self.started.is_set() else logging.DEBUG, "watching folder %s for depositor %s",
+                key, source.depositor)
+
+    def _alive(self, watch: _Watch) -> bool:
+        """Whether the watch still reports events: its emitter stops when its folder is deleted (and a folder made
+        again may well get the same inode number)."""
+        return any(emitter.watch == watch.handle and emitter.is_alive() and emitter.should_keep_running()
+                   for emitter in list(self._observer.emitters))
 
     def _unwatch(self, key: str) -> None:
         watch = self._watches.pop(key, None)

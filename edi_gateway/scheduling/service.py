@@ -137,7 +137,8 @@ class Service:
     def _start_watcher(self) -> threading.Thread:
         from ..intake.watcher import FolderWatcher
 
-        watcher = FolderWatcher(self.gateway, poll_seconds=self.poll_seconds)
+        watcher = FolderWatcher(self.gateway, poll_seconds=self.poll_seconds,
+                                rescan_seconds=self.gateway.settings.rescan_seconds)
         thread = threading.Thread(target=watcher.run, args=(self.stop,), name="folder-watcher")
         thread.start()
         return thread
