@@ -132,7 +132,9 @@ def _run(args: argparse.Namespace) -> int:
         print(json.dumps([_result_dict(r) for r in results], indent=2))
     else:
         _print_summary(results, settings.outbox)
-    return EXIT_OK
+    for error in gateway.source_errors:
+        print(f"edi-gateway: source not collected: {error}", file=sys.stderr)
+    return EXIT_FAILURE if gateway.source_errors else EXIT_OK
 
 
 def _watch(args: argparse.Namespace) -> int:
@@ -189,11 +191,22 @@ def _config_check(args: argparse.Namespace) -> int:
     problems, warnings = check_environment(settings)
     if args.connect:
         from .ledger import Ledger
+        from .ledger.depositors import list_depositors
 
         try:
-            Ledger(settings.database).engine.dispose()
+            ledger = Ledger(settings.database)
         except GatewayError as exc:
             problems.append(f"[gateway] database: {exc}")
+        else:
+            active = {d.id for d in list_depositors(ledger) if d.active}
+            owners = [("[gateway] depositor", settings.depositor)]
+            owners += [(f"[sources.{s.name}]", s.depositor) for s in (*settings.folders, *settings.sftp)]
+            for where, depositor in owners:
+                if depositor not in active:
+                    warnings.append(f"{where}: depositor {depositor!r} is not an active registered depositor: "
+                                    "every invoice it sends would be rejected (DEP-02); register it with "
+                                    f"`edi-gateway depositor add {depositor}`")
+            ledger.engine.dispose()
     where = str(args.config) if args.config else "defaults (no --config)"
     table = Table(title=f"configuration: {where}")
     table.add_column("source")

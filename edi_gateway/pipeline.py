@@ -34,7 +34,7 @@ from .emitters import routed
 from .emitters.html import write_html_report
 from .emitters.reports import report_dir, write_reports
 from .emitters.returns import write_returns
-from .errors import UnreadableFlow
+from .errors import GatewayError, UnreadableFlow
 from .intake import folder
 from .ledger.depositors import depositor_inboxes, load_depositor
 from .ledger.directory import lookup_structures, structure_count
@@ -161,6 +161,11 @@ class Gateway:
         self.on_result: Callable[[BatchResult], None] | None = None
         self._turn = threading.RLock()
         self._warned_folders: set[Path] = set()
+        self.source_errors: list[str] = []  # sources the last sweep could not collect, and why
+
+    def turn(self) -> threading.RLock:
+        """The gateway's turn: hold it from claiming a file to completing its batch (one batch at a time)."""
+        return self._turn
 
     # -- sources --------------------------------------------------------------------------------------------
     def folder_sources(self) -> list[FolderSource]:
@@ -207,9 +212,15 @@ class Gateway:
         for source in self.folder_sources():
             if wanted is None or source.name in wanted:
                 results += self.sweep_folder(source)
+        self.source_errors = []
         for account in self.settings.sftp:
             if (wanted is None or account.name in wanted) and not self.stopping.is_set():
-                results += self.sweep_sftp(account)
+                try:
+                    results += self.sweep_sftp(account)
+                except GatewayError as exc:  # one unreachable account does not stop the others
+                    log.error("SFTP account %s: %s", account.name, exc)
+                    self.source_errors.append(f"{account.name}: {exc}")
+                    results += getattr(exc, "results", [])
         return results
 
     def recover(self) -> list[BatchResult]:

@@ -7,6 +7,7 @@ decision and one set of reports, whatever the moment of the crash.
 
 from __future__ import annotations
 
+import json
 import os
 import pty
 import signal
@@ -404,3 +405,50 @@ def test_run_shows_a_progress_bar_on_a_terminal(gateway_dirs):
     text = output.decode("utf-8", "replace")
     assert "invoice(s)" in text and "/3" in text, text  # the bar's counters: files done of 3, invoices so far
     assert "edi_gateway.batches" not in text
+
+
+def test_config_check_connect_warns_about_sources_of_unregistered_depositors(gateway_dirs):
+    config = write_config(gateway_dirs["root"], f"""
+[gateway]
+inbox = "{gateway_dirs['inbox']}"
+database = "{gateway_dirs['db']}"
+[sources.erp]
+type = "folder"
+path = "{gateway_dirs['inbox']}"
+depositor = "nobody-registered"
+""")
+    done = subprocess.run([*CLI, "config", "check", "--config", str(config), "--connect"], capture_output=True,
+                          text=True)
+    assert done.returncode == 0, done.stderr
+    assert "[sources.erp]: depositor 'nobody-registered' is not an active registered depositor" in done.stderr
+    assert "[gateway] depositor" not in done.stderr  # "default" is registered by prepare_ledger
+
+
+def test_an_unreachable_sftp_account_does_not_stop_the_other_sources(gateway_dirs, tmp_path):
+    import socket
+
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    key = tmp_path / "id_ed25519"
+    key.write_text("not used: the connection is refused first\n")
+    config = write_config(gateway_dirs["root"], f"""
+[sources.down]
+type = "sftp"
+depositor = "default"
+host = "127.0.0.1"
+port = {port}
+user = "chorus"
+key_file = "{key}"
+trust_first_use = true
+known_hosts = "{tmp_path / 'known_hosts'}"
+retries = 1
+backoff_seconds = 0.1
+timeout_seconds = 2
+""")
+    (gateway_dirs["inbox"] / "facture.xml").write_bytes(french_ubl())
+    done = subprocess.run(gateway_command("run", gateway_dirs, "--config", str(config), "--json"),
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 3, done.stderr
+    assert "source not collected: down:" in done.stderr
+    assert [r["file"] for r in json.loads(done.stdout)] == ["facture.xml"]

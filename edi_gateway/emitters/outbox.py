@@ -1,10 +1,13 @@
-"""Atomic, idempotent file writes: write to a temporary file beside the target, fsync, rename over it."""
+"""Atomic, idempotent file writes: write to a temporary file beside the target, fsync, rename over it.
+
+The temporary file's name is fixed for a target (`.<name>.tmp`, hidden): a write interrupted by a crash leaves it
+behind, and the write made again when the batch is resumed reuses and replaces it, so no stray file stays in the
+outbox. (A target is written by one process at a time: the one that owns its batch.)"""
 
 from __future__ import annotations
 
 import json
 import os
-import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
@@ -14,7 +17,8 @@ from pathlib import Path
 def atomic_writer(target: Path, mode: str = "w", encoding: str | None = "utf-8", newline: str | None = None):
     """Open a temporary file that replaces `target` only if the block completes."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    temp_name = target.with_name(f".{target.name}.tmp")
+    fd = os.open(temp_name, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o644)
     try:
         with os.fdopen(fd, mode, encoding=encoding if "b" not in mode else None,
                        newline=newline if "b" not in mode else None) as stream:

@@ -35,6 +35,9 @@ before its batch is committed, and a batch is never recorded from a partial down
 open: with `after = "delete"`, a crash between the remote delete and its mark in the ledger, followed by the
 depositor uploading the very same bytes again under the same name before the next sweep: that second copy is
 taken for the first one and deleted without a duplicate-flow report (no invoice is lost or taken twice).
+A file rewritten in place after its download is not acknowledged (its new bytes are collected at the next sweep);
+a rewrite that keeps the size within the same second cannot be seen: depositors should upload under a temporary
+name and rename, or never reuse a name.
 """
 
 from __future__ import annotations
@@ -62,7 +65,6 @@ from . import folder
 
 log = logging.getLogger(__name__)
 READ_SIZE = 256 * 1024  # bytes read from the SFTP file at a time
-PREFETCH_REQUESTS = 64  # read requests in flight while downloading (bounds the memory a large file takes)
 MAX_BACKOFF_SECONDS = 60.0
 KEEPALIVE_SECONDS = 30  # keeps the connection alive through NAT while a large batch is being processed
 LAST_RETURNS = ("integration.json", "integration.xml")  # pushed last: once there, the rest of the folder is too
@@ -177,7 +179,7 @@ class _Remote:
     def download(self, path: str, size: int, target, digest) -> None:
         """Copy a remote file into the open local `target`, feeding `digest` on the way."""
         with self._guard(), self.sftp.open(path, "rb") as source:
-            source.prefetch(size, PREFETCH_REQUESTS)
+            source.prefetch(size)  # all reads requested at once; the channel's window bounds what waits in memory
             while chunk := source.read(READ_SIZE):
                 target.write(chunk)
                 digest.update(chunk)
@@ -241,7 +243,7 @@ class SftpCollector:
             lease = JobLock(self.ledger, self.account.source)
             lease.acquire()
         except LockHeld as exc:
-            log.info("%s: not collected now, another collector is at it (%s)", self.where, exc)
+            log.warning("%s: not collected now, another collector is at it (%s)", self.where, exc)
             return results
         try:
             self._sweep_with_retries(results)
@@ -328,11 +330,12 @@ class SftpCollector:
         key_file = self.account.key_file
         if key_file is None:
             return None
+        passphrase = self.account.key_passphrase()
         try:
-            return paramiko.PKey.from_path(key_file, self.account.key_passphrase())
+            return paramiko.PKey.from_path(key_file, passphrase.encode() if passphrase is not None else None)
         except FileNotFoundError:
             raise SftpError(f"{self.where}: key_file {key_file} does not exist") from None
-        except paramiko.PasswordRequiredException:
+        except (paramiko.PasswordRequiredException, TypeError):  # TypeError: cryptography's "no password given"
             raise SftpError(f"{self.where}: key_file {key_file} is encrypted: set key_passphrase_env to the name "
                             f"of an environment variable holding its passphrase") from None
         except (OSError, paramiko.SSHException, ValueError) as exc:
@@ -353,6 +356,9 @@ class SftpCollector:
         if remote.stat(inbox) is None:
             raise SftpError(f"{self.where}: the remote inbox {inbox} does not exist: check `inbox` in the "
                             f"configuration")
+        if self.account.after == "archive" and remote.path(self.account.archive) == inbox:
+            raise SftpError(f"{self.where}: the remote archive is the inbox ({inbox}): archived files would be "
+                            f"collected again; set `archive` to another folder")
         self._clean_download_dir()
         unsettled = self._settle_acknowledgements(remote)
         for item in self._ready_files(remote, inbox):
@@ -410,10 +416,13 @@ class SftpCollector:
         return sorted(first.values(), key=lambda item: (item.mtime, item.name))
 
     def _listing(self, remote: _Remote, inbox: str) -> dict[str, RemoteFile]:
+        try:
+            attributes = remote.listdir_attr(inbox)
+        except OSError as exc:
+            raise SftpError(f"{self.where}: cannot list the remote inbox {inbox}: {exc}") from None
         return {attr.filename: RemoteFile(attr.filename, posixpath.join(inbox, attr.filename), attr.st_size or 0,
                                           attr.st_mtime or 0)
-                for attr in remote.listdir_attr(inbox)
-                if stat.S_ISREG(attr.st_mode or 0) and folder.is_candidate(attr.filename)}
+                for attr in attributes if stat.S_ISREG(attr.st_mode or 0) and folder.is_candidate(attr.filename)}
 
     def _take(self, remote: _Remote, item: RemoteFile, unsettled: list[BatchRow]) -> BatchResult | None:
         """Step 5: one ready file: download, record, acknowledge on the server, process."""
@@ -433,11 +442,14 @@ class SftpCollector:
             log.warning("%s: batch %s: its remote file %s was replaced by other bytes; recording it as gone",
                         self.where, batch.id, item.path)
             self.ledger.mark_remote_done(batch.id)
-        batch = self.gateway.record_claim(batch_id, item.name, path, self.account.depositor, self.account.source,
-                                          remote_path=item.path)
-        log.info("%s: %s recorded as batch %s", self.where, item.path, batch.id)
-        self._acknowledge(remote, item, batch.id)
-        return self.gateway.complete(batch, path)
+        # The gateway's turn, from the ledger to the end of processing, as Gateway.process_file holds it: a
+        # recovery in another thread never resumes a batch this collector has in hand.
+        with self.gateway.turn():
+            batch = self.gateway.record_claim(batch_id, item.name, path, self.account.depositor,
+                                              self.account.source, remote_path=item.path)
+            log.info("%s: %s recorded as batch %s", self.where, item.path, batch.id)
+            self._acknowledge(remote, item, batch.id)
+            return self.gateway.complete(batch, path)
 
     def _download(self, remote: _Remote, item: RemoteFile, batch_id: str) -> tuple[Path, str] | None:
         """Download a ready file under its final local name `<batch>__<name>`, whole and synced, with its sha256.
@@ -474,8 +486,16 @@ class SftpCollector:
 
     def _acknowledge(self, remote: _Remote, item: RemoteFile, batch_id: str) -> None:
         """Take a recorded file out of the remote inbox (archive or delete), then say so in the ledger. When the
-        server refuses, the file stays, and the next sweep recognises it (same path and bytes) and tries again."""
+        server refuses, the file stays, and the next sweep recognises it (same path and bytes) and tries again.
+        A file rewritten since it was downloaded is left alone: the next sweep takes its new bytes as a new flow."""
         try:
+            current = remote.stat(item.path)
+            if current is not None and (current.st_size, current.st_mtime) != (item.size, item.mtime):
+                log.warning("%s: %s was rewritten after batch %s was downloaded from it: left in the inbox, its new "
+                            "bytes are collected at the next sweep", self.where, item.path, batch_id)
+                return
+            if current is None:
+                raise FileNotFoundError(item.path)
             if self.account.after == "delete":
                 remote.remove(item.path)
             else:

@@ -6,7 +6,7 @@
   batches when it restarts).
 - `JobLock`: a lease in the ledger on a named job, so that no two runs of the same scheduled job overlap, even in
   two processes or on two machines sharing one database. The holder renews the lease while it runs; a lease
-  past its expiry belongs to a holder that died and is taken over.
+  past its expiry, or held by a process of this host that has ended, is taken over.
 """
 
 from __future__ import annotations
@@ -86,13 +86,15 @@ class JobLock:
         with self.ledger.session() as session:
             with session.begin():
                 previous = session.get(JobLockRow, self.name)
-                taken = session.execute(update(JobLockRow).where(
-                    JobLockRow.name == self.name,
-                    or_(JobLockRow.holder.is_(None), JobLockRow.expires_at < at)).values(**values)
-                    .execution_options(synchronize_session=False)).rowcount
+                free = or_(JobLockRow.holder.is_(None), JobLockRow.expires_at < at)
+                if previous is not None and previous.holder and owner_is_gone(previous.holder):
+                    free = or_(free, JobLockRow.holder == previous.holder)  # its holder on this host has ended
+                taken = session.execute(update(JobLockRow).where(JobLockRow.name == self.name, free)
+                                        .values(**values).execution_options(synchronize_session=False)).rowcount
             if taken:
                 if previous is not None and previous.holder is not None:
-                    log.warning("job %s: took over the lease of %s, which had run out", self.name, previous.holder)
+                    log.warning("job %s: took over the lease of %s, which had ended or run out", self.name,
+                                previous.holder)
                 return True
             if previous is not None:
                 return False
