@@ -38,7 +38,9 @@ class DuplicateRace(LedgerError):
 class Ledger:
     """A ledger on any SQLAlchemy URL; the schema is brought up to date (Alembic) when it opens."""
 
-    def __init__(self, url: str):
+    def __init__(self, url: str, migrate: bool = True):
+        """Open the ledger at `url`, bringing its schema up to date unless `migrate` is False (a worker's
+        read-only connection, opened after the owner process migrated it)."""
         self.url = url
         if url.startswith("sqlite:///"):
             Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
@@ -47,7 +49,8 @@ class Ledger:
             if self.engine.dialect.name == "sqlite":
                 event.listen(self.engine, "connect", _sqlite_pragmas)
             self._session = sessionmaker(self.engine, expire_on_commit=False)
-            upgrade(self.engine)
+            if migrate:
+                upgrade(self.engine)
         except OperationalError as exc:
             raise LedgerError(f"cannot open the ledger at {_redacted(url)}: {exc.orig}") from None
 

@@ -1,9 +1,13 @@
 """Parse stage: bytes of a deposited file in, one ParsedDocument per invoice out.
 
-`read_flow` is the only entry point the pipeline needs. It chooses the reader by content (`detect.sniff`), never
-by file name. A file that cannot be read at all raises an `UnreadableFlow` (the flow is irrecevable); inside a ZIP
-lot, a member that cannot be read becomes a ParsedDocument without invoice, carrying the reason as a finding, and
-the rest of the lot goes on.
+`read_flow` reads a deposited file. It chooses the reader by content (`detect.sniff`), never by file name. A file
+that cannot be read at all raises an `UnreadableFlow` (the flow is irrecevable); inside a ZIP lot, a member that
+cannot be read becomes a ParsedDocument without invoice, carrying the reason as a finding, and the rest of the lot
+goes on.
+
+`read_flow` is two steps, which the engines run apart: `split_flow` cuts a flow into `RawDocument`s (the file
+itself, or each member of a lot: cheap, in the process that holds the file) and `parse_raw` parses one of them
+(the expensive part, in a worker process).
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from .lots import Limits, iter_members
 from .ubl import CREDIT_NOTE_NS, INVOICE_NS, read_ubl
 from .xml import parse_xml
 
-__all__ = ["ParsedDocument", "Limits", "read_flow", "read_xml_invoice"]
+__all__ = ["ParsedDocument", "Limits", "RawDocument", "parse_raw", "read_flow", "read_xml_invoice", "split_flow"]
 
 _XML_READERS = {
     f"{{{INVOICE_NS}}}Invoice": (DocumentFormat.UBL_INVOICE, read_ubl),
@@ -31,13 +35,49 @@ _XML_READERS = {
 }
 
 
+@dataclasses.dataclass(slots=True)
+class RawDocument:
+    """A document cut out of a flow, not parsed yet: the deposited file itself, or one member of a lot.
+
+    `error` (code, English, French) says why a lot member could not even be extracted; `whole_flow` marks the
+    deposited file itself, which when unreadable makes the whole flow irrecevable. Picklable: it is what worker
+    processes receive."""
+
+    origin: Origin
+    data: bytes
+    container: Container | None = None
+    error: tuple[str, str, str] | None = None
+    whole_flow: bool = False
+
+
 def read_flow(data: bytes, origin: Origin, limits: Limits = Limits()) -> Iterator[ParsedDocument]:
     """Every invoice in a deposited file. Raises UnreadableFlow when the file as a whole cannot be read."""
+    for raw in split_flow(data, origin, limits):
+        yield from parse_raw(raw)
+
+
+def split_flow(data: bytes, origin: Origin, limits: Limits = Limits()) -> Iterator[RawDocument]:
+    """The documents of a deposited file, unparsed: the file itself, or each member of a ZIP lot in turn.
+    Raises UnreadableFlow when the file is empty, of no known type, or a broken or oversized archive."""
     container = sniff(data)
     if container is Container.ZIP:
-        yield from _read_lot(data, origin, limits)
+        yield from _split_lot(data, origin, limits)
     else:
-        yield from _read_single(container, data, origin)
+        yield RawDocument(origin, data, container, whole_flow=True)
+
+
+def parse_raw(raw: RawDocument) -> list[ParsedDocument]:
+    """The invoices of one raw document (several for a CSV). A lot member that cannot be read becomes a
+    document without invoice carrying the reason; the deposited file itself raises UnreadableFlow."""
+    if raw.error is not None:
+        code, message_en, message_fr = raw.error
+        return [_unreadable(raw.origin, UnreadableFlow(message_en, message_fr, code=code), raw.data)]
+    if raw.whole_flow:
+        return list(_read_single(raw.container, raw.data, raw.origin))
+    try:
+        return list(_read_single(raw.container, raw.data, raw.origin))
+    except UnreadableFlow as exc:
+        return [_unreadable(raw.origin, exc, raw.data)]
 
 
 def _read_single(container: Container, data: bytes, origin: Origin) -> Iterator[ParsedDocument]:
@@ -71,22 +111,30 @@ def read_xml_invoice(data: bytes, origin: Origin, raw: bytes | None = None) -> P
                           raw=raw if raw is not None else data, tree=tree, findings=findings)
 
 
-def _read_lot(data: bytes, origin: Origin, limits: Limits, prefix: str = "", depth: int = 1
-              ) -> Iterator[ParsedDocument]:
+def _split_lot(data: bytes, origin: Origin, limits: Limits, prefix: str = "", depth: int = 1
+               ) -> Iterator[RawDocument]:
     """Each member of a ZIP lot in turn; a member that is a ZIP is opened up to `limits.zip_max_depth`."""
     for member in iter_members(data, limits, prefix, depth):
         member_origin = dataclasses.replace(origin, member=member.name, index=0)
         if member.error is not None:
-            yield _unreadable(member_origin, member.error, b"")
+            yield RawDocument(member_origin, b"", error=_error_of(member.error))
             continue
         try:
             container = sniff(member.data)
-            if container is Container.ZIP:
-                yield from _read_lot(member.data, origin, limits, f"{member.name}!", depth + 1)
-            else:
-                yield from _read_single(container, member.data, member_origin)
         except UnreadableFlow as exc:
-            yield _unreadable(member_origin, exc, member.data)
+            yield RawDocument(member_origin, member.data, error=_error_of(exc))
+            continue
+        if container is Container.ZIP:
+            try:
+                yield from _split_lot(member.data, origin, limits, f"{member.name}!", depth + 1)
+            except UnreadableFlow as exc:
+                yield RawDocument(member_origin, member.data, error=_error_of(exc))
+        else:
+            yield RawDocument(member_origin, member.data, container)
+
+
+def _error_of(exc: UnreadableFlow) -> tuple[str, str, str]:
+    return exc.code, exc.message_en, exc.message_fr
 
 
 def _unreadable(origin: Origin, error: UnreadableFlow, data: bytes) -> ParsedDocument:

@@ -16,6 +16,7 @@ GROUP = "Duplicates"
 
 
 DuplicateKey = tuple[str, str, int, str]  # supplier, number, year of issue, document family
+DUPLICATE_RULES = frozenset({"FR-DUP-01", "FR-DUP-02"})  # settled in document order, after the other rules
 
 
 def duplicate_key(invoice: Invoice) -> DuplicateKey | None:

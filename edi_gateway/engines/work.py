@@ -1,0 +1,86 @@
+"""What a worker does: parse and check a chunk of raw documents, alone (no ledger writes, no other chunk).
+
+A worker process loads the schemas, the rule tables and (for routing) a read-only connection to the ledger once,
+on its first chunk, and keeps them for the next ones. The duplicate rules are not run here: whether an invoice
+number was already accepted depends on the invoices before it in the lot, which other workers hold; the process
+that owns the batch settles them in order (`pipeline.settle_duplicates`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import date
+
+from ..errors import UnreadableFlow
+from ..model import Verdict
+from ..parsers import RawDocument, parse_raw
+from ..policy import Policy
+from ..routing.router import RoutingContext, recipient_id
+
+_LEDGERS: dict[str, object] = {}  # database URL -> Ledger, one per worker process
+
+
+@dataclasses.dataclass(slots=True)
+class ChunkTask:
+    """A chunk of a batch's documents and what checking them needs. Picklable: it travels to workers."""
+
+    units: list[RawDocument]
+    policy: Policy
+    strict: bool = False
+    routing: RoutingContext | None = None  # the batch's depositor; the worker looks up the recipients
+    database: str | None = None  # the ledger to look the directory up in
+    today: date = dataclasses.field(default_factory=date.today)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class FlowFailure:
+    """The deposited file itself could not be read: the flow is irrecevable (picklable, unlike the exception)."""
+
+    code: str
+    message_en: str
+    message_fr: str
+
+    def error(self) -> UnreadableFlow:
+        return UnreadableFlow(self.message_en, self.message_fr, code=self.code)
+
+
+def check_chunk(task: ChunkTask) -> list[Verdict] | FlowFailure:
+    """Parse and check every document of a chunk, without the duplicate rules; verdicts in document order."""
+    from ..pipeline import check_alone
+    from ..validators import CheckContext
+
+    documents = []
+    for raw in task.units:
+        try:
+            documents += parse_raw(raw)
+        except UnreadableFlow as exc:
+            return FlowFailure(exc.code, exc.message_en, exc.message_fr)
+    routing = None
+    if task.routing is not None:
+        routing = dataclasses.replace(task.routing, structures=_structures(task.database, documents))
+    context = CheckContext(today=task.today, routing=routing)
+    return [check_alone(document, context, task.policy, task.strict) for document in documents]
+
+
+def _structures(database: str | None, documents: list) -> dict:
+    """The directory entries of the chunk's recipients, from this worker's own connection to the ledger."""
+    if database is None:
+        return {}
+    from ..ledger import Ledger
+    from ..ledger.directory import lookup_structures
+
+    ledger = _LEDGERS.get(database)
+    if ledger is None:
+        ledger = _LEDGERS[database] = Ledger(database, migrate=False)
+    recipients = {recipient_id(d.invoice) for d in documents if d.invoice is not None} - {None}
+    return lookup_structures(ledger, sorted(recipients))
+
+
+def warm_up() -> None:
+    """Load what every chunk needs (rules, XSDs) before the first one arrives: a worker process's initializer."""
+    from ..validators import xsd
+    from ..validators.engine import all_rules
+
+    all_rules()
+    for schema in (xsd.UBL_INVOICE, xsd.UBL_CREDIT_NOTE, xsd.CII_D22B, xsd.FACTURX_EN16931):
+        xsd.load_schema(schema)
