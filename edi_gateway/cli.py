@@ -70,7 +70,7 @@ def _parser() -> argparse.ArgumentParser:
     config = commands.add_parser("config", help="the configuration file")
     config_actions = config.add_subparsers(dest="action", required=True)
     check = config_actions.add_parser("check", help="validate a configuration file and say what is wrong")
-    _add_location_options(check)
+    _add_location_options(check, engine=False)
     check.add_argument("--connect", action="store_true",
                        help="also open the ledger database (and bring its schema up to date)")
     check.set_defaults(handler=_config_check)
@@ -100,17 +100,28 @@ def _add_strict_option(command: argparse.ArgumentParser) -> None:
                               "their findings beside the gateway's own")
 
 
-def _add_location_options(command: argparse.ArgumentParser) -> None:
+def _add_location_options(command: argparse.ArgumentParser, engine: bool = True) -> None:
     command.add_argument("--inbox", type=Path, help="folder to take deposited files from")
     command.add_argument("--outbox", type=Path, help="folder to write reports to")
     command.add_argument("--db", help="ledger database URL (SQLAlchemy), default: SQLite beside the inbox")
     command.add_argument("--config", type=Path, help="TOML configuration file")
+    if engine:
+        command.add_argument("--workers", type=int, metavar="N",
+                             help="worker processes checking large lots (default: every core; 1: in-process)")
+        command.add_argument("--engine", choices=("local", "dask", "dask-local"),
+                             help="where lots are checked: worker processes here (local, the default), a Dask "
+                                  "cluster (dask, with --scheduler), or a Dask cluster started here (dask-local)")
+        command.add_argument("--scheduler", metavar="tcp://HOST:PORT", help="the Dask scheduler (--engine dask)")
 
 
 def _settings(args: argparse.Namespace):
-    """Settings from --config, with --inbox, --outbox, --db and --strict on top (the same for run, watch, serve)."""
+    """Settings from --config, with --inbox, --outbox, --db, --strict and the engine options on top (the same for
+    run, watch, serve)."""
+    if getattr(args, "workers", None) is not None and args.workers < 0:
+        raise ConfigError("--workers: expected 0 (every core), 1 (in-process) or more")
     return load_settings(args.config, inbox=args.inbox, outbox=args.outbox, database=args.db,
-                         strict=getattr(args, "strict", False) or None)
+                         strict=getattr(args, "strict", False) or None, workers=getattr(args, "workers", None),
+                         engine=getattr(args, "engine", None), scheduler=getattr(args, "scheduler", None))
 
 
 def _gateway(args: argparse.Namespace) -> Gateway:
@@ -126,8 +137,11 @@ def _run(args: argparse.Namespace) -> int:
     unknown = sorted(set(args.source or ()) - set(settings.source_names()))
     if unknown:
         raise ConfigError(f"--source {', '.join(unknown)}: no such source; known: {settings.source_names()}")
-    with batch_progress(gateway, gateway.pending_count()):
-        results = gateway.run_once(args.source)
+    try:
+        with batch_progress(gateway, gateway.pending_count()):
+            results = gateway.run_once(args.source)
+    finally:
+        gateway.close()
     if args.json:
         print(json.dumps([_result_dict(r) for r in results], indent=2))
     else:
@@ -144,8 +158,11 @@ def _watch(args: argparse.Namespace) -> int:
     service = Service(gateway, watch=True, schedule=False)
     service.install_signal_handlers()
     _announce(gateway, "watching")
-    with _log_batches(gateway):
-        service.run()
+    try:
+        with _log_batches(gateway):
+            service.run()
+    finally:
+        gateway.close()
     return EXIT_OK
 
 
@@ -158,8 +175,11 @@ def _serve(args: argparse.Namespace) -> int:
     service = Service(gateway, watch=not args.no_watch)
     service.install_signal_handlers()
     _announce(gateway, "serving")
-    with _log_batches(gateway):
-        service.run()
+    try:
+        with _log_batches(gateway):
+            service.run()
+    finally:
+        gateway.close()
     return EXIT_OK
 
 

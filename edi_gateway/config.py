@@ -52,6 +52,10 @@ timeout_seconds = 30
 retries = 4                      # reconnections within one sweep, waiting backoff_seconds, then twice as long...
 backoff_seconds = 2
 
+[engine]
+kind = "local"                   # "dask": a Dask cluster (scheduler = "tcp://HOST:PORT"); "dask-local"
+workers = 0                      # worker processes for large lots; 0: every core; 1: in-process
+
 [schedule]
 timezone = "Europe/Paris"
 [schedule.jobs.nightly]
@@ -76,7 +80,8 @@ from .ledger.store import default_url
 from .parsers.lots import Limits
 from .policy import OFF, Policy
 
-_SECTIONS = {"gateway", "folders", "limits", "rules", "validation", "sources", "schedule"}
+_SECTIONS = {"gateway", "folders", "limits", "rules", "validation", "sources", "schedule", "engine"}
+_ENGINE_KEYS = {"kind", "workers", "scheduler"}
 _VALIDATION_KEYS = {"strict", "french_ctc"}
 _GATEWAY_KEYS = {"inbox", "outbox", "database", "depositor", "settle_seconds", "markers", "rescan_seconds"}
 _FOLDER_KEYS = {"work", "archive", "quarantine"}
@@ -167,6 +172,9 @@ class Settings:
     sftp: tuple[SftpAccount, ...] = ()
     jobs: tuple[ScheduledJob, ...] = ()
     timezone: str = "Europe/Paris"
+    engine: str = "local"  # local, dask, dask-local (engines/)
+    workers: int = 0  # worker processes; 0: every core; 1: in-process
+    scheduler: str | None = None  # the Dask scheduler's address, for engine = "dask"
 
     @property
     def state_dir(self) -> Path:
@@ -211,6 +219,9 @@ def load_settings(config_file: Path | None = None, *, strict: bool | None = None
     gateway = _section(document, "gateway", _GATEWAY_KEYS, problems)
     folders = _section(document, "folders", _FOLDER_KEYS, problems)
     validation = _section(document, "validation", _VALIDATION_KEYS, problems)
+    engine = {**_section(document, "engine", _ENGINE_KEYS, problems),
+              **{k: v for k, v in {"kind": overrides.pop("engine", None), "workers": overrides.pop("workers", None),
+                                   "scheduler": overrides.pop("scheduler", None)}.items() if v is not None}}
     given = {k: v for k, v in overrides.items() if v is not None}
     values = {**gateway, **given}
     # Paths from the file are relative to the file's folder; paths given on the command line, to the current one.
@@ -231,6 +242,7 @@ def load_settings(config_file: Path | None = None, *, strict: bool | None = None
         policy=_policy(document.get("rules", {}), validation, problems),
         strict=_strict(validation, problems) if strict is None else strict,
         folders=folder_sources, sftp=sftp_accounts, jobs=jobs, timezone=timezone,
+        **_engine(engine, problems),
     )
     if problems:
         where = f"{config_file}: " if config_file is not None else ""
@@ -461,6 +473,20 @@ def _valid_cron(cron: str, timezone: str, where: str, problems: _Problems) -> bo
     except ValueError as exc:
         problems.add(where, f"cron = {cron!r} is not a cron expression (minute hour day month weekday): {exc}")
         return False
+
+
+def _engine(section: dict[str, Any], problems: _Problems) -> dict[str, Any]:
+    from .engines import ENGINES
+
+    kind = section.get("kind", "local")
+    if kind not in ENGINES:
+        problems.add("[engine]", f"kind = {kind!r}; expected one of {list(ENGINES)}")
+        kind = "local"
+    scheduler = _text(section, "scheduler", None, "[engine]", problems)
+    if kind == "dask" and not scheduler:
+        problems.add("[engine]", "kind = \"dask\" needs scheduler = \"tcp://HOST:PORT\" (or kind = \"dask-local\")")
+    workers = _number(section, "workers", 0, "[engine]", problems, whole=True)
+    return {"engine": kind, "workers": workers, "scheduler": scheduler}
 
 
 def _limits(section: dict[str, Any], problems: _Problems) -> Limits:

@@ -27,7 +27,7 @@ import secrets
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from itertools import islice
+from itertools import chain, islice
 from pathlib import Path
 
 from .config import ALL_SOURCES, INBOX_SOURCE, FolderSource, Settings, SftpAccount
@@ -43,7 +43,9 @@ from .ledger.models import BatchRow, InvoiceRow
 from .ledger.locks import PROCESS, owner_is_gone
 from .ledger.store import CLAIMED, DuplicateRace, Ledger, now
 from .model import Decision, DocumentFormat, Origin, Verdict
-from .parsers import ParsedDocument, read_flow
+from .engines import InProcessEngine, make_engine
+from .engines.work import ChunkTask, FlowFailure, check_chunk
+from .parsers import ParsedDocument, read_flow, split_flow
 from .policy import Policy
 from .routing.frames import DEFAULT_FRAME
 from .routing.router import RoutingContext, recipient_id, route
@@ -55,7 +57,10 @@ from .validators.engine import all_rules
 from .validators.rules.duplicates import DUPLICATE_RULES, duplicate_key
 
 log = logging.getLogger(__name__)
-CHUNK_SIZE = 500  # invoices checked between two bulk look-ups in the ledger
+CHUNK_SIZE = 500  # invoices checked between two bulk look-ups in the ledger (check_documents)
+TASK_SIZE = 50  # documents in a chunk sent to a worker
+PARALLEL_FROM = 2 * TASK_SIZE  # smaller flows are checked in-process: a round trip to workers would cost more
+IN_PROCESS = InProcessEngine()
 DELIVERY_THREADS = 8  # routed files written at once (file creation and fsync wait on the disk)
 
 
@@ -199,6 +204,7 @@ class Gateway:
         self._turn = threading.RLock()
         self._warned_folders: set[Path] = set()
         self.source_errors: list[str] = []  # sources the last sweep could not collect, and why
+        self._engine = None
 
     def turn(self) -> threading.RLock:
         """The gateway's turn: hold it from claiming a file to completing its batch (one batch at a time)."""
@@ -334,15 +340,12 @@ class Gateway:
         return result
 
     def _decide(self, batch: BatchRow, data: bytes) -> None:
-        origin = Origin(batch_id=batch.id, file_name=batch.file_name)
         staging = routed.Staging(self.settings.work_dir, batch.id)
         for attempt in (1, 2):
             staging.start()
-            context = CheckContext(routing=self._routing_context(batch.depositor))
             try:
-                verdicts = [self._staged(verdict, position, staging) for position, verdict in enumerate(
-                    check_documents(read_flow(data, origin, self.settings.limits), context, self.settings.policy,
-                                    self.ledger.accepted_keys, self.settings.strict, self._structures), start=1)]
+                verdicts = [self._staged(verdict, position, staging)
+                            for position, verdict in enumerate(self._verdicts(batch, data), start=1)]
                 staging.finish()
             except UnreadableFlow as exc:
                 staging.remove()
@@ -360,6 +363,39 @@ class Gateway:
                     raise
                 log.warning("batch %s: another writer accepted one of its numbers meanwhile; deciding again",
                             batch.id)
+
+    def _verdicts(self, batch: BatchRow, data: bytes) -> Iterator[Verdict]:
+        """The verdict on every document of a flow, in order. Chunks are parsed and checked by the engine (in
+        worker processes for a lot large enough to be worth it), the duplicate rules settled here, in order,
+        against the ledger and the invoices before. Raises UnreadableFlow when the file cannot be read at all."""
+        settings = self.settings
+        routing = self._routing_context(batch.depositor)
+        units = split_flow(data, Origin(batch_id=batch.id, file_name=batch.file_name), settings.limits)
+        head = list(islice(units, PARALLEL_FROM))
+        engine = self.engine if len(head) == PARALLEL_FROM else IN_PROCESS
+        tasks = (ChunkTask(chunk, settings.policy, settings.strict, routing, self.ledger.url)
+                 for chunk in batched(chain(head, units), TASK_SIZE))
+        context = CheckContext(routing=routing)
+        for checked in engine.map(check_chunk, tasks):
+            if isinstance(checked, FlowFailure):
+                raise checked.error()
+            keys = [duplicate_key(verdict.invoice) for verdict in checked if verdict.invoice is not None]
+            context.accepted_in_ledger = self.ledger.accepted_keys(key for key in keys if key is not None)
+            for verdict in checked:
+                yield settle_duplicates(verdict, context, settings.policy)
+
+    @property
+    def engine(self):
+        """The engine that checks large lots, started at the first one (`close` stops it)."""
+        if self._engine is None:
+            self._engine = make_engine(self.settings.engine, self.settings.workers, self.settings.scheduler)
+        return self._engine
+
+    def close(self) -> None:
+        """Stop the engine's workers, if any were started."""
+        if self._engine is not None:
+            self._engine.close()
+            self._engine = None
 
     def _routing_context(self, depositor: str) -> RoutingContext:
         return RoutingContext(load_depositor(self.ledger, depositor), directory_size=structure_count(self.ledger))

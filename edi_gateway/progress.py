@@ -38,7 +38,8 @@ def configure_logging(verbose: bool, service: bool) -> None:
     logging.getLogger("edi_gateway").setLevel(level)
     batches_log.setLevel(logging.INFO)  # one line per batch, whatever the level
     logging.getLogger("paramiko").setLevel(logging.WARNING if not verbose else logging.INFO)
-    logging.getLogger("apscheduler").setLevel(logging.WARNING if not verbose else logging.INFO)
+    for chatty in ("apscheduler", "distributed"):
+        logging.getLogger(chatty).setLevel(logging.WARNING if not verbose else logging.INFO)
 
 
 @contextlib.contextmanager

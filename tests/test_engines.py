@@ -1,0 +1,112 @@
+"""The engines give the same decisions and findings as in-process checking, to the invoice.
+
+One lot (every sample — UBL, CII, Factur-X PDF, CSV, a nested ZIP, a scan without invoice — plus generated
+invoices, some wrong, some duplicated) is run through the gateway three times on fresh ledgers: in-process
+(workers = 1), on two local worker processes, and on a local Dask cluster of two workers. Every invoice's decision,
+route and findings must be identical.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from edi_gateway.config import load_settings
+from edi_gateway.engines import DaskEngine, InProcessEngine, ProcessEngine, make_engine
+from edi_gateway.errors import ConfigError
+from edi_gateway.ledger import Ledger
+from edi_gateway.pipeline import PARALLEL_FROM, Gateway
+
+from .conftest import SAMPLES, prepare_ledger
+from .factories import french_ubl, zip_lot
+
+SAMPLE_FILES = sorted(p for p in SAMPLES.iterdir() if p.suffix in {".xml", ".pdf", ".csv", ".zip"})
+
+
+def mixed_lot() -> bytes:
+    members = {f"samples/{p.name}": p.read_bytes() for p in SAMPLE_FILES}
+    for n in range(1, 181):
+        delta = Decimal("0.50") if n % 11 == 0 else Decimal(0)  # BR-CO-15 broken
+        members[f"generated/BD-2026-{n:04d}.xml"] = french_ubl(f"BD-2026-{n:04d}", payable_delta=delta)
+    members["generated/BD-2026-0005-copy.xml"] = french_ubl("BD-2026-0005", note="sent twice")  # FR-DUP-01
+    members["generated/not-an-invoice.txt"] = b"hello"
+    return zip_lot(members)
+
+
+def run_lot(root: Path, lot: bytes, **engine) -> list[tuple]:
+    """Run the lot through a fresh gateway; every invoice's position, decision, route and findings."""
+    inbox = root / "inbox"
+    inbox.mkdir(parents=True)
+    (inbox / "lot.zip").write_bytes(lot)
+    url = f"sqlite:///{root / 'ledger.sqlite3'}"
+    prepare_ledger(url)
+    settings = load_settings(None, inbox=inbox, outbox=root / "outbox", database=url, **engine)
+    gateway = Gateway(settings, Ledger(url))
+    try:
+        [result] = gateway.run_once()
+    finally:
+        gateway.close()
+    return [(row.position, row.origin, row.number, row.decision, row.status_code, row.recipient_id,
+             row.service_code, row.billing_frame, row.routed_path is not None,
+             [(f.rule, f.severity, f.bt, f.field, f.location, f.value, f.message_en, f.source) for f in row.findings])
+            for row in gateway.ledger.invoices_of(result.batch_id)]
+
+
+@pytest.fixture(scope="module")
+def in_process(tmp_path_factory) -> list[tuple]:
+    rows = run_lot(tmp_path_factory.mktemp("in-process"), mixed_lot(), workers=1)
+    assert len(rows) > PARALLEL_FROM, "the lot must be large enough to go to the workers"
+    decisions = {row[3] for row in rows}
+    assert decisions == {"accepted", "rejected"}
+    rules = {finding[0] for row in rows for finding in row[9]}
+    assert {"BR-CO-15", "FR-DUP-01", "IRR_TYPE"} <= rules, rules
+    return rows
+
+
+def test_worker_processes_decide_every_invoice_as_in_process(tmp_path, in_process):
+    assert run_lot(tmp_path, mixed_lot(), workers=2, engine="local") == in_process
+
+
+def test_a_dask_cluster_decides_every_invoice_as_in_process(tmp_path, in_process):
+    assert run_lot(tmp_path, mixed_lot(), workers=2, engine="dask-local") == in_process
+
+
+def test_the_engine_follows_the_settings():
+    assert isinstance(make_engine("local", 1), InProcessEngine)
+    engine = make_engine("local", 3)
+    assert isinstance(engine, ProcessEngine) and engine.workers == 3
+    assert make_engine("local", 0).workers >= 1  # every core
+    with pytest.raises(ConfigError, match="--engine dask needs --scheduler"):
+        make_engine("dask", 2)
+    with pytest.raises(ConfigError, match="engine 'spark'"):
+        make_engine("spark", 2)
+    assert DaskEngine  # imported lazily by make_engine, importable here
+
+
+def test_results_come_back_in_order_whatever_the_workers_finish_first():
+    engine = ProcessEngine(2)
+    try:
+        assert list(engine.map(_slow_square, [5, 1, 4, 0, 3, 2] * 3)) == [n * n for n in [5, 1, 4, 0, 3, 2] * 3]
+    finally:
+        engine.close()
+
+
+def _slow_square(n: int) -> int:
+    import time
+
+    time.sleep(n / 50)  # later tasks often finish first
+    return n * n
+
+
+def test_engine_settings_come_from_the_file_and_the_command_line(tmp_path):
+    config = tmp_path / "gateway.toml"
+    config.write_text('[engine]\nkind = "dask"\nscheduler = "tcp://10.0.0.5:8786"\nworkers = 4\n')
+    settings = load_settings(config)
+    assert (settings.engine, settings.scheduler, settings.workers) == ("dask", "tcp://10.0.0.5:8786", 4)
+    assert load_settings(config, workers=1, engine="local").workers == 1
+    config.write_text('[engine]\nkind = "dask"\nworkers = -1\n')
+    with pytest.raises(ConfigError) as raised:
+        load_settings(config)
+    assert "needs scheduler" in str(raised.value) and "workers = -1" in str(raised.value)
