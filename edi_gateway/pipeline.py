@@ -168,12 +168,11 @@ def check_documents(documents: Iterable[ParsedDocument], context: CheckContext, 
             yield check_document(document, context, policy, strict)
 
 
-def flow_format(verdicts: list[Verdict], data: bytes) -> str | None:
-    """The format of a flow: its container for lots (zip), else the format of its invoices."""
+def flow_format(formats: set[str], data: bytes) -> str | None:
+    """The format of a flow: its container for lots (zip), else the format of its invoices (`formats`)."""
     if data[:2] == b"PK":
         return DocumentFormat.ZIP.value
-    formats = {v.invoice.format.value for v in verdicts if v.invoice is not None}
-    return formats.pop() if len(formats) == 1 else None
+    return next(iter(formats)) if len(formats) == 1 else None
 
 
 def batched(items: Iterable, size: int) -> Iterator[list]:
@@ -343,26 +342,29 @@ class Gateway:
         staging = routed.Staging(self.settings.work_dir, batch.id)
         for attempt in (1, 2):
             staging.start()
+            formats: set[str] = set()
+            # Verdicts stream from the engine to the ledger: staged, recorded and let go of one by one.
+            verdicts = (self._staged(verdict, position, staging, formats)
+                        for position, verdict in enumerate(self._verdicts(batch, data), start=1))
             try:
-                verdicts = [self._staged(verdict, position, staging)
-                            for position, verdict in enumerate(self._verdicts(batch, data), start=1)]
+                recorded = self.ledger.record_decisions(batch.id, verdicts, lambda: flow_format(formats, data))
                 staging.finish()
             except UnreadableFlow as exc:
                 staging.remove()
                 self.ledger.mark_irrecevable(batch.id, exc.code, exc.message_en, exc.message_fr)
                 return
-            if not verdicts:
-                self.ledger.mark_irrecevable(batch.id, "IRR_VIDE", "The file holds no invoice",
-                                             "Le fichier ne contient aucune facture")
-                return
-            try:
-                self.ledger.record_decisions(batch.id, verdicts, flow_format(verdicts, data))
-                return
             except DuplicateRace:
+                staging.remove()
                 if attempt == 2:
                     raise
                 log.warning("batch %s: another writer accepted one of its numbers meanwhile; deciding again",
                             batch.id)
+                continue
+            if recorded is None:
+                staging.remove()
+                self.ledger.mark_irrecevable(batch.id, "IRR_VIDE", "The file holds no invoice",
+                                             "Le fichier ne contient aucune facture")
+            return
 
     def _verdicts(self, batch: BatchRow, data: bytes) -> Iterator[Verdict]:
         """The verdict on every document of a flow, in order. Chunks are parsed and checked by the engine (in
@@ -404,11 +406,13 @@ class Gateway:
         return lookup_structures(self.ledger, identifiers)
 
     @staticmethod
-    def _staged(verdict: Verdict, position: int, staging: routed.Staging) -> Verdict:
-        """Stage an accepted invoice's bytes for delivery, and let the verdict drop them."""
+    def _staged(verdict: Verdict, position: int, staging: routed.Staging, formats: set[str]) -> Verdict:
+        """Stage an accepted invoice's bytes for delivery, and let the verdict drop them; note its format."""
         if verdict.raw is not None:
             staging.add(position, verdict.raw)
             verdict.raw = None
+        if verdict.invoice is not None:
+            formats.add(verdict.invoice.format.value)
         return verdict
 
     def _deliver(self, batch: BatchRow, invoices: list[InvoiceRow], work_path: Path) -> None:

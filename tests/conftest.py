@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from .postgres import postgres_server, postgres_url  # noqa: F401 (fixtures: a PostgreSQL server, a database)
+
 REPO = Path(__file__).resolve().parent.parent
 CORPUS = REPO.parent / "shared" / "corpus" / "en16931"
 SAMPLES = REPO / "samples"
@@ -48,3 +50,21 @@ def gateway_dirs(tmp_path: Path) -> dict[str, Path]:
     url = f"sqlite:///{tmp_path / 'ledger.sqlite3'}"
     prepare_ledger(url)
     return {"root": tmp_path, "inbox": inbox, "outbox": tmp_path / "outbox", "db": url}
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def ledger_url(request, tmp_path: Path) -> str:
+    """An empty ledger's URL on each database the gateway supports: a SQLite file, and a fresh database of the test
+    session's own PostgreSQL server (tests/postgres.py; skipped loudly, or failed in CI, when it cannot run)."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'ledger.sqlite3'}"
+    return request.getfixturevalue("postgres_url")
+
+
+@pytest.fixture
+def ledger_dirs(tmp_path: Path, ledger_url: str) -> dict[str, Path]:
+    """`gateway_dirs` on each database (`ledger_url`): inbox, outbox and a prepared ledger."""
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    prepare_ledger(ledger_url)
+    return {"root": tmp_path, "inbox": inbox, "outbox": tmp_path / "outbox", "db": ledger_url}

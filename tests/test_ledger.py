@@ -1,22 +1,28 @@
-"""The ledger: its migrations, and the duplicate key it enforces (per supplier, number, year and family)."""
+"""The ledger: its migrations, and the duplicate key it enforces (per supplier, number, year and family).
+
+Every test that goes through a database URL runs on SQLite and on PostgreSQL (`ledger_url`, `ledger_dirs`: a real
+server, tests/postgres.py); upgrading an old SQLite file is SQLite's own. tests/test_ledger_postgres.py has the
+concurrent writers and a whole run of the samples on PostgreSQL."""
 
 from __future__ import annotations
 
+import dataclasses
 import sqlite3
 
 import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import create_engine
+from sqlalchemy import create_engine, select
 
 from edi_gateway import pipeline
 from edi_gateway.config import load_settings
 from edi_gateway.ledger import Ledger
-from edi_gateway.ledger.models import Base, BatchRow
+from edi_gateway.ledger.models import Base, BatchRow, FindingRow
 from edi_gateway.ledger.store import DuplicateRace, alembic_config, now
 from edi_gateway.model import Decision, Origin, Verdict
 from edi_gateway.parsers import read_flow
+from edi_gateway.policy import Policy
 
 from .factories import french_ubl
 from .conftest import SAMPLES
@@ -28,11 +34,20 @@ def _run(dirs) -> list[pipeline.BatchResult]:
     return pipeline.Gateway(settings, Ledger(settings.database)).run_once()
 
 
-def test_the_migrations_build_exactly_the_models(tmp_path):
-    ledger = Ledger(f"sqlite:///{tmp_path / 'ledger.sqlite3'}")
+def alembic_head() -> str:
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+def test_the_migrations_build_exactly_the_models(ledger_url):
+    ledger = Ledger(ledger_url)
     with ledger.engine.connect() as connection:
-        differences = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+        context = MigrationContext.configure(connection)
+        assert context.get_current_revision() == alembic_head()
+        differences = compare_metadata(context, Base.metadata)
     assert differences == []
+    ledger.engine.dispose()
 
 
 def test_upgrading_an_existing_ledger_files_its_credit_notes_under_their_family(tmp_path):
@@ -69,27 +84,27 @@ def _credit_note_numbered(number: str, note: str = "") -> bytes:
                                                     set_text("/cn:CreditNote/cbc:Note", f"Avoir sur la facture IL-2026-0071{note}")])
 
 
-def test_a_credit_note_is_not_a_duplicate_of_the_invoice_it_corrects(gateway_dirs):
-    (gateway_dirs["inbox"] / "a-facture.xml").write_bytes(LEMOINE_INVOICE.read_bytes())
-    (gateway_dirs["inbox"] / "b-avoir.xml").write_bytes(_credit_note_numbered("IL-2026-0071"))
-    (gateway_dirs["inbox"] / "c-avoir-bis.xml").write_bytes(_credit_note_numbered("IL-2026-0071", " (bis)"))
+def test_a_credit_note_is_not_a_duplicate_of_the_invoice_it_corrects(ledger_dirs):
+    (ledger_dirs["inbox"] / "a-facture.xml").write_bytes(LEMOINE_INVOICE.read_bytes())
+    (ledger_dirs["inbox"] / "b-avoir.xml").write_bytes(_credit_note_numbered("IL-2026-0071"))
+    (ledger_dirs["inbox"] / "c-avoir-bis.xml").write_bytes(_credit_note_numbered("IL-2026-0071", " (bis)"))
 
-    results = _run(gateway_dirs)
+    results = _run(ledger_dirs)
 
     assert [(r.file_name, r.accepted, r.rejected) for r in results] == [
         ("a-facture.xml", 1, 0), ("b-avoir.xml", 1, 0), ("c-avoir-bis.xml", 0, 1)]
 
 
-def test_duplicates_are_found_across_the_lots_of_one_run(gateway_dirs):
+def test_duplicates_are_found_across_the_lots_of_one_run(ledger_dirs):
     for name in ("lot-1.xml", "lot-2.xml"):
-        (gateway_dirs["inbox"] / name).write_bytes(french_ubl("BD-2026-0510", note=f"dépôt {name}"))
+        (ledger_dirs["inbox"] / name).write_bytes(french_ubl("BD-2026-0510", note=f"dépôt {name}"))
 
-    first, second = _run(gateway_dirs)
+    first, second = _run(ledger_dirs)
 
     assert (first.accepted, second.rejected, second.reason_code) == (1, 1, None)
-    with sqlite3.connect(gateway_dirs["db"].removeprefix("sqlite:///")) as connection:
-        rules = connection.execute("select rule from findings").fetchall()
-    assert rules == [("FR-DUP-02",)]
+    with Ledger(ledger_dirs["db"]).session() as session:
+        rules = session.scalars(select(FindingRow.rule)).all()
+    assert rules == ["FR-DUP-02"]
 
 
 def _accepted_verdict(data: bytes) -> Verdict:
@@ -97,10 +112,9 @@ def _accepted_verdict(data: bytes) -> Verdict:
     return Verdict(document.origin, Decision.ACCEPTED, [], document.invoice, document.sha256)
 
 
-def test_the_database_refuses_a_second_acceptance_when_two_workers_race(tmp_path):
+def test_the_database_refuses_a_second_acceptance_when_two_workers_race(ledger_url):
     """Two workers validated the same invoice at the same time, each before the other recorded it."""
-    url = f"sqlite:///{tmp_path / 'ledger.sqlite3'}"
-    worker_a, worker_b = Ledger(url), Ledger(url)
+    worker_a, worker_b = Ledger(ledger_url), Ledger(ledger_url)
     for batch_id, ledger in (("BA", worker_a), ("BB", worker_b)):
         ledger.claim_batch(BatchRow(id=batch_id, depositor="d", source="s", file_name=f"{batch_id}.xml",
                                     sha256=batch_id, size=1, received_at=now()))
@@ -111,3 +125,38 @@ def test_the_database_refuses_a_second_acceptance_when_two_workers_race(tmp_path
                                   "ubl-invoice")
     worker_b.record_decisions("BB", [_accepted_verdict(apply(french_ubl("BD-2026-0520"), [
         set_text("/ubl:Invoice/cbc:InvoiceTypeCode", "381")]))], "ubl-invoice")  # a credit note: another family
+
+
+LONG_NUMBER = "BD-2026-" + "7" * 242  # 250 characters: the ledger's number column holds 200
+
+
+def test_an_invoice_too_long_for_the_ledger_columns_is_recorded_all_the_same(ledger_dirs):
+    """PostgreSQL refuses a value longer than its column (SQLite keeps it): the ledger cuts it to fit, so that the
+    batch is decided, here rejected by the number format rule, instead of stopping the run at every attempt."""
+    (ledger_dirs["inbox"] / "long.xml").write_bytes(french_ubl(LONG_NUMBER))
+
+    [result] = _run(ledger_dirs)
+
+    assert (result.invoices, result.rejected) == (1, 1)
+    [row] = Ledger(ledger_dirs["db"]).invoices_of(result.batch_id)
+    assert (len(row.number), row.number[:183], [f.rule for f in row.findings]) == (200, LONG_NUMBER[:183],
+                                                                                    ["FR-MEN-03"])
+
+
+def test_long_invoice_numbers_cut_to_fit_the_ledger_keep_their_duplicate_rule(ledger_dirs):
+    """With the number format rule off, a 250-character number is accepted: a second deposit of it is a duplicate,
+    another number sharing its first 200 characters is not."""
+    (ledger_dirs["inbox"] / "a.xml").write_bytes(french_ubl(LONG_NUMBER))
+    (ledger_dirs["inbox"] / "b.xml").write_bytes(french_ubl(LONG_NUMBER, note="second dépôt"))
+    (ledger_dirs["inbox"] / "c.xml").write_bytes(french_ubl(LONG_NUMBER[:200] + "8" * 50))
+    settings = load_settings(None, inbox=ledger_dirs["inbox"], outbox=ledger_dirs["outbox"],
+                             database=ledger_dirs["db"])
+    settings = dataclasses.replace(settings, policy=Policy(overrides={"FR-MEN-03": "off"}))
+
+    results = pipeline.Gateway(settings, Ledger(settings.database)).run_once()
+
+    assert [(r.file_name, r.accepted, r.rejected) for r in results] == [("a.xml", 1, 0), ("b.xml", 0, 1),
+                                                                         ("c.xml", 1, 0)]
+    [duplicate] = Ledger(ledger_dirs["db"]).invoices_of(results[1].batch_id)
+    assert [f.rule for f in duplicate.findings] == ["FR-DUP-02"]
+    assert len(Ledger(ledger_dirs["db"]).invoices_numbered("32456789000011", LONG_NUMBER)) == 2

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import hashlib
+from collections.abc import Callable, Iterable
 from datetime import datetime, timezone
 from importlib.resources import files
 from pathlib import Path
@@ -12,13 +13,14 @@ from alembic.config import Config
 from sqlalchemy import create_engine, event, select, tuple_, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from ..errors import LedgerError
 from ..model import Decision, Verdict
 from .models import BatchRow, FindingRow, InvoiceRow, StatusEventRow
 
 CLAIMED, DECIDED, DONE = "CLAIMED", "DECIDED", "DONE"
+_ROWS_PER_FLUSH = 500  # invoices written to the database at a time within a batch's transaction
 _KEYS_PER_QUERY = 200  # 4 bound parameters each: well under SQLite's and PostgreSQL's limits
 DEPOSITED, REJECTED, MADE_AVAILABLE = ("200", "Déposée"), ("213", "Rejetée"), ("203", "Mise à disposition")
 
@@ -156,7 +158,9 @@ class Ledger:
     # -- invoices ------------------------------------------------------------------------------------------
     def accepted_keys(self, keys: Iterable[tuple[str, str, int, str]]) -> set[tuple[str, str, int, str]]:
         """Those of the (supplier, number, year, family) keys that the ledger already has as accepted invoices."""
-        wanted = list(set(keys))
+        asked = {(_fit(InvoiceRow.supplier_id, supplier), _fit(InvoiceRow.number, number), year, family):
+                 (supplier, number, year, family) for supplier, number, year, family in keys}  # as stored -> as asked
+        wanted = list(asked)
         found: set[tuple[str, str, int, str]] = set()
         columns = (InvoiceRow.supplier_id, InvoiceRow.number, InvoiceRow.issue_year, InvoiceRow.document_family)
         with self.session() as session:
@@ -164,13 +168,17 @@ class Ledger:
                 chunk = wanted[start:start + _KEYS_PER_QUERY]
                 rows = session.execute(select(*columns).where(
                     tuple_(*columns).in_(chunk), InvoiceRow.decision == Decision.ACCEPTED.value))
-                found.update(tuple(row) for row in rows)
+                found.update(asked[tuple(row)] for row in rows)
         return found
 
-    def record_decisions(self, batch_id: str, verdicts: Iterable[Verdict], document_format: str | None) -> BatchRow:
+    def record_decisions(self, batch_id: str, verdicts: Iterable[Verdict],
+                         document_format: str | None | Callable[[], str | None]) -> BatchRow | None:
         """Write every invoice, finding and status event of a batch and move it to DECIDED, in one transaction.
 
-        Raises DuplicateRace when the unique index on accepted (supplier, number, year, family) refuses a row.
+        `verdicts` may be a stream: rows are written as they come, a few hundred at a time. `document_format` (or
+        a function giving it once the stream is read) is the flow's. Returns None, writing nothing, when there
+        was no verdict at all. Raises DuplicateRace when the unique index on accepted (supplier, number, year,
+        family) refuses a row.
         """
         at = now()
         with self.session() as session:
@@ -184,9 +192,14 @@ class Ledger:
                                            reason_code=verdict.reason_code, at=at))
                 accepted += verdict.decision is Decision.ACCEPTED
                 rejected += verdict.decision is Decision.REJECTED
+                if position % _ROWS_PER_FLUSH == 0:  # send the rows, and let go of them: memory stays flat
+                    self._flush_and_forget(session, batch)
+            if not accepted + rejected:
+                session.rollback()
+                return None
             batch.invoice_count, batch.accepted_count, batch.rejected_count = accepted + rejected, accepted, rejected
             batch.flow_status = _flow_status(accepted, rejected)
-            batch.format = document_format
+            batch.format = document_format() if callable(document_format) else document_format
             batch.state, batch.decided_at = DECIDED, at
             try:
                 session.commit()
@@ -194,6 +207,19 @@ class Ledger:
                 session.rollback()
                 raise DuplicateRace(str(exc.orig)) from None
             return batch
+
+    @staticmethod
+    def _flush_and_forget(session: Session, keep: BatchRow) -> None:
+        """Write the pending rows inside the open transaction, then drop them from the session (a lot of 100,000
+        invoices is recorded in one transaction without holding 100,000 rows in memory)."""
+        try:
+            session.flush()
+        except IntegrityError as exc:
+            session.rollback()
+            raise DuplicateRace(str(exc.orig)) from None
+        for row in list(session):
+            if row is not keep:
+                session.expunge(row)
 
     def mark_routed(self, batch_id: str, routed: dict[int, str]) -> None:
         """Record where accepted invoices were delivered (position -> path in the outbox): status 203, made
@@ -212,18 +238,18 @@ class Ledger:
         """Every deposit of invoice `number` of a supplier, oldest first, with its findings and statuses."""
         with self.session() as session:
             rows = session.scalars(select(InvoiceRow).where(
-                InvoiceRow.supplier_id == supplier_id, InvoiceRow.number == number).order_by(InvoiceRow.id)).all()
+                InvoiceRow.supplier_id == _fit(InvoiceRow.supplier_id, supplier_id),
+                InvoiceRow.number == _fit(InvoiceRow.number, number)).order_by(InvoiceRow.id)).all()
             for row in rows:
                 _ = row.findings, row.status_events, row.batch
             return list(rows)
 
     def invoices_of(self, batch_id: str) -> list[InvoiceRow]:
+        """A batch's invoices in order, with their findings and status events (three queries, not one per row)."""
         with self.session() as session:
-            rows = session.scalars(select(InvoiceRow).where(InvoiceRow.batch_id == batch_id)
-                                   .order_by(InvoiceRow.position)).all()
-            for row in rows:
-                _ = row.findings, row.status_events  # load while the session is open
-            return list(rows)
+            return list(session.scalars(
+                select(InvoiceRow).where(InvoiceRow.batch_id == batch_id).order_by(InvoiceRow.position)
+                .options(selectinload(InvoiceRow.findings), selectinload(InvoiceRow.status_events))).all())
 
 
 def _invoice_row(batch_id: str, position: int, verdict: Verdict) -> InvoiceRow:
@@ -248,10 +274,26 @@ def _invoice_row(batch_id: str, position: int, verdict: Verdict) -> InvoiceRow:
         row.engagement_number = route.engagement if route else invoice.purchase_order
         row.currency = (invoice.currency or "")[:3] or None
         row.amount_due = invoice.totals.payable
+        for name in _INVOICE_TEXTS:
+            setattr(row, name, _fit(getattr(InvoiceRow, name), getattr(row, name)))
     row.findings = [FindingRow(rule=f.rule, severity=f.severity.value, bt=f.bt, field=f.field, location=f.location,
                                value=f.value, message_en=f.message_en, message_fr=f.message_fr, hint=f.hint,
                                source=f.source) for f in verdict.findings]
     return row
+
+
+_INVOICE_TEXTS = ("supplier_id", "number", "type_code", "recipient_id", "service_code", "billing_frame",
+                  "engagement_number")  # limited text columns filled from what the invoice says
+
+
+def _fit(column, value: str | None) -> str | None:
+    """`value` as the ledger stores it in a limited text column: unchanged when it fits; else cut, and ended with a
+    digest of the whole value, so that two long values stay apart. PostgreSQL refuses a value longer than its
+    column, which would stop the batch at every attempt; SQLite would keep it whole: both store the same."""
+    limit = column.type.length
+    if value is None or len(value) <= limit:
+        return value
+    return (value[:max(limit - 17, 0)] + "~" + hashlib.sha256(value.encode()).hexdigest())[:limit]
 
 
 def _flow_status(accepted: int, rejected: int) -> str:
