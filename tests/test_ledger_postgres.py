@@ -51,7 +51,7 @@ def test_opening_a_postgresql_ledger_runs_every_migration(postgres_url):
         tables = set(connection.scalars(text("select tablename from pg_tables where schemaname = 'public'")))
         index = connection.scalar(text("select indexdef from pg_indexes where indexname = :name"),
                                   {"name": "uq_accepted_supplier_number_year_family"})
-    assert version == _head() == "0004"
+    assert version == _head() == "0005"
     assert {"batches", "invoices", "findings", "status_events", "structures", "services", "directory_imports",
             "depositors", "attachments", "job_locks"} <= tables  # 0001, 0003 and 0004
     # 0002: the duplicate key covers the document family, for accepted invoices only
@@ -372,3 +372,16 @@ def test_concurrent_gateway_processes_accept_an_invoice_number_once(tmp_path, le
         assert len(batches) == 2 * PROCESSES and {batch.state for batch in batches} == {DONE}
         assert len({batch.depositor for batch in batches if batch.file_name == "shared.xml"}) == PROCESSES
     ledger.engine.dispose()
+
+
+def test_a_folder_path_of_any_length_is_recorded_as_the_batch_source(postgres_url, tmp_path):
+    """A depositor's inbox deep in a share: its path, the batch's source, is longer than 200 characters."""
+    deep = tmp_path.joinpath(*[f"niveau-{n:02d}-dossier-des-depots" for n in range(12)], "inbox")
+    deep.mkdir(parents=True)
+    (deep / "facture.xml").write_bytes(french_ubl("BD-2026-0777"))
+    prepare_ledger(postgres_url)
+    settings = load_settings(None, inbox=deep, outbox=tmp_path / "outbox", database=postgres_url)
+    [result] = Gateway(settings, Ledger(postgres_url)).run_once()
+    assert result.accepted == 1
+    batch = Ledger(postgres_url).get_batch(result.batch_id)
+    assert len(batch.source) > 200 and batch.source == f"folder:{deep}"

@@ -33,7 +33,8 @@ class BatchRow(Base):
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     depositor: Mapped[str] = mapped_column(String(100))
-    source: Mapped[str] = mapped_column(String(200))  # e.g. "folder:/srv/inbox"
+    # e.g. "folder:/srv/inbox", "sftp:martin"; any length (SQLite ignores the declared length, see migration 0005)
+    source: Mapped[str] = mapped_column(Text().with_variant(String(200), "sqlite"))
     file_name: Mapped[str] = mapped_column(String(500))
     sha256: Mapped[str] = mapped_column(String(64))
     size: Mapped[int] = mapped_column(Integer)
