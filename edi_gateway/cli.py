@@ -152,29 +152,23 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _watch(args: argparse.Namespace) -> int:
-    from .scheduling import Service
-
-    gateway = _gateway(args)
-    service = Service(gateway, watch=True, schedule=False)
-    service.install_signal_handlers()
-    _announce(gateway, "watching")
-    try:
-        with _log_batches(gateway):
-            service.run()
-    finally:
-        gateway.close()
-    return EXIT_OK
+    return _run_service(args, watch=True, schedule=False)
 
 
 def _serve(args: argparse.Namespace) -> int:
+    return _run_service(args, watch=not args.no_watch, schedule=True)
+
+
+def _run_service(args: argparse.Namespace, *, watch: bool, schedule: bool) -> int:
+    """`watch` and `serve`: run until SIGTERM, logging a line per batch, then stop the engine's workers."""
     from .scheduling import Service
 
     gateway = _gateway(args)
-    if args.no_watch and not gateway.settings.jobs:
+    if not watch and not gateway.settings.jobs:
         raise ConfigError("nothing to serve: --no-watch and no [schedule.jobs.<name>] in the configuration")
-    service = Service(gateway, watch=not args.no_watch)
+    service = Service(gateway, watch=watch, schedule=schedule)
     service.install_signal_handlers()
-    _announce(gateway, "serving")
+    _announce(gateway, "serving" if schedule else "watching")
     try:
         with _log_batches(gateway):
             service.run()

@@ -7,7 +7,6 @@ concurrent writers and a whole run of the samples on PostgreSQL."""
 from __future__ import annotations
 
 import dataclasses
-import sqlite3
 
 import pytest
 from alembic import command
@@ -18,7 +17,7 @@ from sqlalchemy import create_engine, select
 from edi_gateway import pipeline
 from edi_gateway.config import load_settings
 from edi_gateway.ledger import Ledger
-from edi_gateway.ledger.models import Base, BatchRow, FindingRow
+from edi_gateway.ledger.models import Base, BatchRow, FindingRow, InvoiceRow
 from edi_gateway.ledger.store import DuplicateRace, alembic_config, now
 from edi_gateway.model import Decision, Origin, Verdict
 from edi_gateway.parsers import read_flow
@@ -50,9 +49,8 @@ def test_the_migrations_build_exactly_the_models(ledger_url):
     ledger.engine.dispose()
 
 
-def test_upgrading_an_existing_ledger_files_its_credit_notes_under_their_family(tmp_path):
-    url = f"sqlite:///{tmp_path / 'old.sqlite3'}"
-    engine = create_engine(url)
+def test_upgrading_an_existing_ledger_files_its_credit_notes_under_their_family(ledger_url):
+    engine = create_engine(ledger_url)
     with engine.begin() as connection:
         config = alembic_config()
         config.attributes["connection"] = connection
@@ -60,18 +58,20 @@ def test_upgrading_an_existing_ledger_files_its_credit_notes_under_their_family(
         connection.exec_driver_sql(
             "insert into batches (id, depositor, source, file_name, sha256, size, received_at, state, invoice_count, "
             "accepted_count, rejected_count) "
-            "values ('B1', 'd', 's', 'f', 'x', 1, '2026-01-01', 'DONE', 2, 2, 0)")
+            "values ('B1', 'd', 's', 'f', 'x', 1, '2026-01-01T00:00:00Z', 'DONE', 2, 2, 0)")
         for position, (number, type_code) in enumerate((("F-1", "380"), ("AV-1", "381")), start=1):
             connection.exec_driver_sql(
                 "insert into invoices (batch_id, position, origin, format, supplier_id, number, issue_year, "
                 f"type_code, decision, status_code) values ('B1', {position}, 'f', 'ubl-invoice', 'S', "
                 f"'{number}', 2026, '{type_code}', 'accepted', '200')")
+    engine.dispose()
 
-    Ledger(url)  # opening it upgrades it
+    ledger = Ledger(ledger_url)  # opening it upgrades it
 
-    with sqlite3.connect(tmp_path / "old.sqlite3") as connection:
-        rows = connection.execute("select number, document_family from invoices order by position").fetchall()
-    assert rows == [("F-1", "invoice"), ("AV-1", "credit-note")]
+    with ledger.session() as session:
+        rows = session.execute(select(InvoiceRow.number, InvoiceRow.document_family).order_by(InvoiceRow.position))
+        assert [tuple(row) for row in rows] == [("F-1", "invoice"), ("AV-1", "credit-note")]
+    ledger.engine.dispose()
 
 
 LEMOINE_INVOICE = SAMPLES / "lemoine-facture-IL-2026-0071.xml"

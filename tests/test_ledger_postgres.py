@@ -16,7 +16,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, event, select, text
+from sqlalchemy import event, select, text
 
 from edi_gateway.config import load_settings
 from edi_gateway.ledger import Ledger
@@ -33,7 +33,7 @@ from .factories import SUPPLIER_SIRET, french_ubl
 from .test_samples import ACCEPTED, EXPECTED, IRRECEVABLE, ROUTES, key_of
 
 DUPLICATE_RULE = "FR-DUP-02"  # validators/rules/duplicates.py: already accepted in the ledger
-TIMEOUT = 60.0  # seconds any wait of these tests may last before it fails
+TIMEOUT = 180.0  # seconds any wait of these tests may last before it fails (a loaded CI machine is slow)
 
 
 def _head() -> str:
@@ -59,33 +59,6 @@ def test_opening_a_postgresql_ledger_runs_every_migration(postgres_url):
     assert "(supplier_id, number, issue_year, document_family)" in index
     assert "WHERE ((decision)::text = 'accepted'::text)" in index
     Ledger(postgres_url).engine.dispose()  # opening it again finds nothing to do
-    ledger.engine.dispose()
-
-
-def test_upgrading_a_postgresql_ledger_from_its_first_revision_files_credit_notes_under_their_family(postgres_url):
-    from alembic import command
-
-    engine = create_engine(postgres_url)
-    with engine.begin() as connection:
-        config = alembic_config()
-        config.attributes["connection"] = connection
-        command.upgrade(config, "0001")
-        connection.exec_driver_sql(
-            "insert into batches (id, depositor, source, file_name, sha256, size, received_at, state, invoice_count, "
-            "accepted_count, rejected_count) values ('B1', 'd', 's', 'f', 'x', 1, '2026-01-01T00:00:00Z', 'DONE', 2, "
-            "2, 0)")
-        for position, (number, type_code) in enumerate((("F-1", "380"), ("AV-1", "381")), start=1):
-            connection.exec_driver_sql(
-                "insert into invoices (batch_id, position, origin, format, supplier_id, number, issue_year, "
-                f"type_code, decision, status_code) values ('B1', {position}, 'f', 'ubl-invoice', 'S', "
-                f"'{number}', 2026, '{type_code}', 'accepted', '200')")
-    engine.dispose()
-
-    ledger = Ledger(postgres_url)
-
-    with ledger.session() as session:
-        rows = session.execute(select(InvoiceRow.number, InvoiceRow.document_family).order_by(InvoiceRow.position))
-        assert [tuple(row) for row in rows] == [("F-1", "invoice"), ("AV-1", "credit-note")]
     ledger.engine.dispose()
 
 
@@ -294,7 +267,7 @@ def record_decisions(self, batch_id, verdicts, document_format):
     if not waited and any(v.invoice is not None and v.invoice.number == number for v in verdicts):
         waited.append(True)
         (barrier / str(os.getpid())).touch()
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 170
         while len(list(barrier.iterdir())) < parties:
             if time.monotonic() > deadline:
                 sys.exit("the other processes never came to record the shared invoice")

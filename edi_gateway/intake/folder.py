@@ -92,7 +92,7 @@ def claimed(path: Path, work_dir: Path, batch_id: str) -> Iterator[Path | None]:
         except FileNotFoundError:
             yield None
             return
-        _fsync_dir(work_dir)
+        fsync_dir(work_dir)
         yield target
     finally:
         os.close(fd)
@@ -135,10 +135,11 @@ def file_away(work_path: Path, target: Path, reason: str | None = None) -> None:
         reason_file.write_text(reason + "\n", encoding="utf-8")
     if work_path.exists():
         os.replace(work_path, target)
-        _fsync_dir(target.parent)
+        fsync_dir(target.parent)
 
 
-def _fsync_dir(directory: Path) -> None:
+def fsync_dir(directory: Path) -> None:
+    """Make a rename in `directory` durable."""
     fd = os.open(directory, os.O_RDONLY)
     try:
         os.fsync(fd)

@@ -478,7 +478,7 @@ class SftpCollector:
                         self.where, item.path, size, item.size)
             return None
         os.replace(part, final)
-        _fsync_dir(self.download_dir)
+        folder.fsync_dir(self.download_dir)
         return final, digest.hexdigest()
 
     def _archive_path(self, remote: _Remote, batch: BatchRow) -> str:
@@ -542,12 +542,3 @@ class SftpCollector:
             destination = posixpath.join(target, path.relative_to(local).as_posix())
             remote.makedirs(posixpath.dirname(destination))
             remote.upload(path, destination)
-
-
-def _fsync_dir(directory: Path) -> None:
-    """Make a rename in `directory` durable."""
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
