@@ -79,7 +79,8 @@ class BatchResult:
     rejected: int
     reports: Path | None
     final_path: Path | None
-    routes: list[tuple[str, str, str]] = dataclasses.field(default_factory=list)  # (recipient, service, frame)
+    # (recipient, service, frame) of each routed invoice, as counts per route: iterates like the list of them
+    routes: routed.RouteCounts = dataclasses.field(default_factory=routed.RouteCounts)
 
 
 # -- validation (pure: no ledger, no files) -------------------------------------------------------------------
@@ -415,56 +416,92 @@ class Gateway:
             formats.add(verdict.invoice.format.value)
         return verdict
 
-    def _deliver(self, batch: BatchRow, invoices: list[InvoiceRow], work_path: Path) -> None:
-        """Deliver the batch's accepted invoices to their recipients' folders, then write its routing manifest.
+    def _deliver(self, batch: BatchRow, work_path: Path) -> routed.RouteCounts:
+        """Deliver the batch's accepted invoices to their recipients' folders, then write its routing manifest;
+        returns where the batch's invoices went (those delivered before included).
 
         Idempotent: an invoice already delivered (routed_path set) is not written again; one whose staged copy
         is missing or damaged (work/ cleaned by hand, a disk fault) is delivered from the original file.
+        The accepted invoices are read from the ledger a page at a time, and each page is marked routed once its
+        files are written; their bytes are read from the staging file a few at a time.
         """
         outbox, staging = self.settings.outbox, routed.Staging(self.settings.work_dir, batch.id)
-        pending = [row for row in invoices if row.decision == Decision.ACCEPTED.value and row.recipient_id
-                   and row.routed_path is None]
-        contents = staging.read({row.position: row.sha256 for row in pending})
-        missing = {position for position, data in contents.items() if data is None}
-        if missing:
-            contents.update(self._read_again(batch, work_path, missing))
-        deliveries = []
-        for row in pending:
-            folder_path = routed.routed_folder(outbox, row.recipient_id, row.service_code,
-                                               row.billing_frame or DEFAULT_FRAME)
-            target = folder_path / routed.routed_name(batch.id, row.position, row.number, row.format)
-            deliveries.append((contents[row.position], target, _envelope(batch, row, target, outbox)))
+        routes, read_again = routed.RouteCounts(), None
         # Creating and syncing files waits on the disk, not on Python: a few threads overlap those waits.
         with ThreadPoolExecutor(max_workers=DELIVERY_THREADS) as pool:
-            list(pool.map(lambda delivery: routed.deliver(*delivery), deliveries))
-        delivered = {row.position: target.relative_to(outbox).as_posix()
-                     for row, (_data, target, _envelope_doc) in zip(pending, deliveries)}
-        self.ledger.mark_routed(batch.id, delivered)
-        for row in invoices:
-            row.routed_path = row.routed_path or delivered.get(row.position)
-        routed.write_json(routed.manifest_path(outbox, batch.id), _manifest(batch, invoices))
+            for page in self.ledger.iter_invoices(batch.id, accepted_only=True, details=False):
+                pending = [row for row in page if row.recipient_id and row.routed_path is None]
+                delivered: dict[int, str] = {}
+                for rows in batched(pending, 8 * DELIVERY_THREADS):  # the bytes of these few only, at a time
+                    contents = staging.read({row.position: row.sha256 for row in rows})
+                    missing = [position for position, data in contents.items() if data is None]
+                    if missing:
+                        read_again = read_again or self._read_again(batch, work_path)
+                        contents.update(read_again(missing))
+                    deliveries = []
+                    for row in rows:
+                        folder_path = routed.routed_folder(outbox, row.recipient_id, row.service_code,
+                                                           row.billing_frame or DEFAULT_FRAME)
+                        target = folder_path / routed.routed_name(batch.id, row.position, row.number, row.format)
+                        deliveries.append((contents[row.position], target, _envelope(batch, row, target, outbox)))
+                    list(pool.map(lambda delivery: routed.deliver(*delivery), deliveries))
+                    delivered.update((row.position, target.relative_to(outbox).as_posix())
+                                     for row, (_data, target, _envelope_doc) in zip(rows, deliveries))
+                if delivered:
+                    self.ledger.mark_routed(batch.id, delivered)
+                for row in page:
+                    if row.routed_path or row.position in delivered:
+                        routes.add((row.recipient_id, row.service_code or routed.NO_SERVICE,
+                                    row.billing_frame or DEFAULT_FRAME))
+        head, entries = _manifest(batch, (row for page in self.ledger.iter_invoices(batch.id) for row in page),
+                                  routed_count=len(routes))
+        routed.write_manifest(outbox, batch.id, head, entries)
         staging.remove()
+        return routes
 
-    def _read_again(self, batch: BatchRow, work_path: Path, positions: set[int]) -> dict[int, bytes]:
-        """The deposited bytes of some invoices of a batch, read again from its original file."""
-        log.warning("batch %s: staged copies of %d accepted invoice(s) missing or damaged; reading them again "
-                    "from %s", batch.id, len(positions), work_path)
+    def _read_again(self, batch: BatchRow, work_path: Path) -> Callable[[Iterable[int]], dict[int, bytes]]:
+        """A reader of the deposited bytes of some invoices of a batch, again from its original file.
+
+        Called with the positions wanted from one page after another (ascending), it goes through the flow once,
+        in order, keeping only the bytes of the positions asked for and stopping at the last of them."""
         origin = Origin(batch_id=batch.id, file_name=batch.file_name)
-        documents = read_flow(work_path.read_bytes(), origin, self.settings.limits)
-        return {position: document.raw or document.content
-                for position, document in enumerate(documents, start=1) if position in positions}
+        documents: Iterator[tuple[int, ParsedDocument]] | None = None
+
+        def read_again(positions: Iterable[int]) -> dict[int, bytes]:
+            nonlocal documents
+            wanted = set(positions)
+            log.warning("batch %s: staged copies of %d accepted invoice(s) missing or damaged; reading them again "
+                        "from %s", batch.id, len(wanted), work_path)
+            if documents is None:
+                documents = enumerate(read_flow(work_path.read_bytes(), origin, self.settings.limits), start=1)
+            found: dict[int, bytes] = {}
+            if wanted:
+                for position, document in documents:
+                    if position in wanted:
+                        found[position] = document.raw or document.content
+                        if len(found) == len(wanted):
+                            break
+            return found
+
+        return read_again
 
     def _finish(self, batch_id: str, work_path: Path) -> BatchResult:
         batch = self.ledger.get_batch(batch_id)
-        invoices = self.ledger.invoices_of(batch_id)
+        routes = routed.RouteCounts()
         if batch.reason_code:
             routed.Staging(self.settings.work_dir, batch.id).remove()
         else:
-            self._deliver(batch, invoices, work_path)
-            invoices = self.ledger.invoices_of(batch_id)  # with the statuses delivery added
-        reports = write_reports(report_dir(self.settings.outbox, batch.id), batch, invoices)
-        write_html_report(reports, batch, invoices)
-        write_returns(self.settings.outbox, batch, invoices)
+            routes = self._deliver(batch, work_path)
+
+        def invoices() -> Iterator[InvoiceRow]:
+            """The batch's invoices as the ledger has them now (with the statuses delivery added), a page at a
+            time: each report reads them again, none holds them all."""
+            for page in self.ledger.iter_invoices(batch_id):
+                yield from page
+
+        reports = write_reports(report_dir(self.settings.outbox, batch.id), batch, invoices())
+        write_html_report(reports, batch, invoices())
+        write_returns(self.settings.outbox, batch, invoices())
         if batch.reason_code:  # the flow could not be taken at all: quarantine, with the reason beside it
             final = folder.quarantine_path(self.settings.quarantine_dir, batch_id, batch.file_name)
             folder.file_away(work_path, final, reason=f"{batch.reason_code}: {batch.reason}\n{batch.reason_fr}")
@@ -472,8 +509,6 @@ class Gateway:
             final = folder.archive_path(self.settings.archive_dir, batch.received_at, batch_id, batch.file_name)
             folder.file_away(work_path, final)
         self.ledger.mark_done(batch_id)
-        routes = [(row.recipient_id, row.service_code or routed.NO_SERVICE, row.billing_frame or DEFAULT_FRAME)
-                  for row in invoices if row.routed_path]
         return BatchResult(batch.id, batch.depositor, batch.file_name, batch.format, batch.flow_status,
                            batch.reason_code, batch.invoice_count, batch.accepted_count, batch.rejected_count,
                            reports, final, routes)
@@ -525,10 +560,10 @@ def _envelope(batch: BatchRow, row: InvoiceRow, target: Path, outbox: Path) -> d
     }
 
 
-def _manifest(batch: BatchRow, invoices: list[InvoiceRow]) -> dict:
-    """The routing manifest of a batch: every invoice, where it went or why it did not."""
-    entries = []
-    for row in invoices:
+def _manifest(batch: BatchRow, invoices: Iterable[InvoiceRow], routed_count: int) -> tuple[dict, Iterator[dict]]:
+    """The routing manifest of a batch: every invoice, where it went or why it did not; `routed_count` of them went
+    somewhere. As its members before the list of invoices, and that list's entries, made as `invoices` is read."""
+    def entry(row: InvoiceRow) -> dict:
         entry = {"position": row.position, "origin": row.origin, "invoice": row.number, "decision": row.decision,
                  "recipient": row.recipient_id, "service": row.service_code, "frame": row.billing_frame,
                  "engagement": row.engagement_number}
@@ -537,10 +572,11 @@ def _manifest(batch: BatchRow, invoices: list[InvoiceRow]) -> dict:
         else:
             entry["not_routed_because"] = ([f.rule for f in row.findings if f.severity == "fatal"]
                                            or ["no recipient"])
-        entries.append(entry)
-    return {"batch": batch.id, "depositor": batch.depositor, "file": batch.file_name, "sha256": batch.sha256,
-            "received_at": batch.received_at, "flow_status": batch.flow_status,
-            "routed": sum(1 for row in invoices if row.routed_path), "invoices": entries}
+        return entry
+
+    head = {"batch": batch.id, "depositor": batch.depositor, "file": batch.file_name, "sha256": batch.sha256,
+            "received_at": batch.received_at, "flow_status": batch.flow_status, "routed": routed_count}
+    return head, (entry(row) for row in invoices)
 
 
 def _sha256_of_file(path: Path) -> str:

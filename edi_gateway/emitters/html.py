@@ -11,6 +11,12 @@ field, messages, hint, source) and locations are deduplicated into tables and re
 in a `<script type="application/json">` with `<`, `>`, `&`, U+2028/2029 and lone surrogates escaped as \\uXXXX, so
 that no value can close the element, open a comment or break a JavaScript parser; the JS inserts every value with
 `textContent`.
+
+Written in constant memory whatever the size of the batch: the invoices are read once, in order (the ledger's pages
+as one stream of rows, or a list), counted into the summary while each one's table row, already as JSON, goes to
+a spool file beside the report; then the template is rendered chunk by chunk (`Template.generate`) straight into
+the report, the spooled rows copied into the data element a block at a time. The page is byte for byte the one
+`render_html_report` gives.
 """
 
 from __future__ import annotations
@@ -19,7 +25,9 @@ import base64
 import hashlib
 import json
 import re
+import tempfile
 from collections import Counter
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -33,6 +41,7 @@ from .outbox import atomic_writer
 REPORT_NAME = "report.html"
 PAGE_SIZE = 100
 TOP_RULES = 10
+_SPOOL_BLOCK = 1 << 16  # characters of spooled table rows copied into the page at a time
 # Characters that could end the <script> element, start a comment, or (U+2028/2029, lone surrogates) break
 # older JavaScript parsers or the UTF-8 file: written as \uXXXX escapes, which JSON.parse reads back unchanged.
 _UNSAFE_IN_SCRIPT = re.compile("[<>&\u2028\u2029\ud800-\udfff]")
@@ -62,28 +71,56 @@ class Summary:
     rules: list[RuleCount] = field(default_factory=list)  # most frequent first
 
 
-def write_html_report(folder: Path, batch: BatchRow, invoices: list[InvoiceRow]) -> Path:
-    """Write `folder/report.html` atomically for a decided batch and return its path."""
+def write_html_report(folder: Path, batch: BatchRow, invoices: Iterable[InvoiceRow]) -> Path:
+    """Write `folder/report.html` atomically for a decided batch and return its path. `invoices` is read once,
+    in order (a stream is fine)."""
     path = folder / REPORT_NAME
-    with atomic_writer(path) as stream:
-        stream.write(render_html_report(batch, invoices))
+    folder.mkdir(parents=True, exist_ok=True)
+    # The table rows wait in an anonymous file beside the report (no name: nothing is left behind by a crash).
+    with tempfile.TemporaryFile("w+", encoding="utf-8", newline="", dir=folder) as spool:
+        table = _Table(spool)
+        for invoice in invoices:
+            table.add(invoice)
+        with atomic_writer(path) as stream:
+            for chunk in _generate(batch, table.summary(), table.data_chunks()):
+                stream.write(chunk)
     return path
 
 
-def render_html_report(batch: BatchRow, invoices: list[InvoiceRow]) -> str:
+def render_html_report(batch: BatchRow, invoices: Iterable[InvoiceRow]) -> str:
     """The report page as text."""
-    summary = summarise(invoices)
-    return _template().render(
+    table = _Table()
+    for invoice in invoices:
+        table.add(invoice)
+    return "".join(_generate(batch, table.summary(), table.data_chunks()))
+
+
+def _generate(batch: BatchRow, summary: Summary, data: Iterable[str]) -> Iterator[str]:
+    """The page, a piece at a time; `data` is the table's JSON (already safe in a <script>), in pieces."""
+    return _template().generate(
         batch=batch, summary=summary, top_rules=summary.rules[:TOP_RULES],
-        data=Markup(script_json(_payload(invoices))), page_size=PAGE_SIZE,
+        data=(Markup(chunk) for chunk in data), page_size=PAGE_SIZE,
     )
 
 
-def summarise(invoices: list[InvoiceRow]) -> Summary:
+def summarise(invoices: Iterable[InvoiceRow]) -> Summary:
     """Counts per decision, warnings, and the rules by number of invoices they fired on."""
-    summary = Summary(invoices=len(invoices))
-    rules: dict[str, RuleCount] = {}
+    tally = _Tally()
     for row in invoices:
+        tally.add(row)
+    return tally.summary()
+
+
+class _Tally:
+    """The summary of the invoices seen so far (see `summarise`), one invoice at a time."""
+
+    def __init__(self) -> None:
+        self._summary = Summary()
+        self._rules: dict[str, RuleCount] = {}
+
+    def add(self, row: InvoiceRow) -> None:
+        summary = self._summary
+        summary.invoices += 1
         if row.decision == "accepted":
             summary.accepted += 1
         else:
@@ -91,9 +128,48 @@ def summarise(invoices: list[InvoiceRow]) -> Summary:
         warnings = sum(1 for finding in row.findings if finding.severity == "warning")
         summary.warnings += warnings
         summary.invoices_with_warnings += bool(warnings)
-        _count_rules(rules, row.findings)
-    summary.rules = sorted(rules.values(), key=lambda count: (-count.invoices, -count.findings, count.rule))
-    return summary
+        _count_rules(self._rules, row.findings)
+
+    def summary(self) -> Summary:
+        self._summary.rules = sorted(self._rules.values(),
+                                     key=lambda count: (-count.invoices, -count.findings, count.rule))
+        return self._summary
+
+
+class _Table:
+    """The table's data (see `_payload`) built one invoice at a time: the summary counted, definitions and
+    locations interned, and each row's JSON sent to `spool` (a text file; in memory without one)."""
+
+    def __init__(self, spool=None) -> None:
+        self._tally = _Tally()
+        self._definitions, self._locations = _Interner(), _Interner()
+        self._spool = spool
+        self._rows: list[str] = []  # without a spool
+        self._count = 0
+
+    def add(self, invoice: InvoiceRow) -> None:
+        self._tally.add(invoice)
+        text = ("," if self._count else "") + script_json(_row(invoice, self._definitions, self._locations))
+        self._count += 1
+        if self._spool is None:
+            self._rows.append(text)
+        else:
+            self._spool.write(text)
+
+    def summary(self) -> Summary:
+        return self._tally.summary()
+
+    def data_chunks(self) -> Iterator[str]:
+        """`script_json(_payload(invoices))`, in pieces: the tables first, then the rows as spooled."""
+        yield (f'{{"p":{script_json(PAGE_SIZE)},"m":{script_json([list(d) for d in self._definitions.values])},'
+               f'"l":{script_json(self._locations.values)},"r":[')
+        if self._spool is None:
+            yield from self._rows
+        else:
+            self._spool.seek(0)
+            while block := self._spool.read(_SPOOL_BLOCK):
+                yield block
+        yield "]}"
 
 
 def _count_rules(rules: dict[str, RuleCount], findings: list[FindingRow]) -> None:
@@ -122,7 +198,7 @@ class _Interner:
         return index
 
 
-def _payload(invoices: list[InvoiceRow]) -> dict:
+def _payload(invoices: Iterable[InvoiceRow]) -> dict:
     """The table's data, compact.
 
     `r`: one array per invoice, [position, origin, number, supplier, decision, recipient, service, frame,

@@ -38,6 +38,44 @@ def write_json(target: Path, document: dict) -> None:
         stream.write("\n")
 
 
+def _json_text(value, indent_level: int = 0) -> str:
+    text = json.dumps(value, ensure_ascii=False, indent=2, default=str)
+    return text.replace("\n", "\n" + "  " * indent_level) if indent_level else text
+
+
+class JsonListWriter:
+    """A JSON document whose last member is a long list, written to an open text stream one item at a time.
+
+    `head` holds the members before the list, `key` names the list. The text is exactly what `write_json` writes
+    for `{**head, key: [every item]}` (two-space indent, a newline at the end), without ever holding the list:
+    an item is dumped alone and indented to its depth (JSON text has no raw newline inside a string)."""
+
+    def __init__(self, stream, head: dict, key: str):
+        if key in head:
+            raise ValueError(f"{key!r} must be the last member of the document")
+        opening = _json_text({**head, key: []})
+        closing = "]\n}"
+        assert opening.endswith(closing)
+        self._stream, self._count = stream, 0
+        stream.write(opening[:-len(closing)])
+
+    def add(self, item) -> None:
+        self._stream.write(("\n    " if self._count == 0 else ",\n    ") + _json_text(item, 2))
+        self._count += 1
+
+    def close(self) -> None:
+        self._stream.write("\n  ]\n}\n" if self._count else "]\n}\n")
+
+
+def write_json_list(target: Path, head: dict, key: str, items) -> None:
+    """`write_json(target, {**head, key: list(items)})`, with `items` read one at a time (a stream is fine)."""
+    with atomic_writer(target) as stream:
+        writer = JsonListWriter(stream, head, key)
+        for item in items:
+            writer.add(item)
+        writer.close()
+
+
 WRITER_THREADS = 8  # files written at once: creating and syncing a file waits on the disk, not on Python
 
 

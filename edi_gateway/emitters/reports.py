@@ -2,17 +2,21 @@
 
 Both are written from the ledger (not from memory), so that a batch resumed after a crash gets exactly the same
 reports. CSV cells are neutralised against formula injection; values are written as the invoice had them.
+The invoices are read once, in order, and every report is written as they come (a batch of any size is reported
+in constant memory): pass the ledger's pages as one stream of rows, or a list.
 """
 
 from __future__ import annotations
 
 import csv
 import re
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import ExitStack, contextmanager
 from decimal import Decimal
 from pathlib import Path
 
 from ..ledger.models import BatchRow, InvoiceRow
-from .outbox import atomic_writer, write_json
+from .outbox import JsonListWriter, atomic_writer
 
 ACCEPTANCE_COLUMNS = ("invoice", "number", "issue_date", "type_code", "supplier", "recipient", "service_code",
                       "billing_frame", "amount_due", "currency", "status_code", "warnings")
@@ -26,21 +30,46 @@ def report_dir(outbox: Path, batch_id: str) -> Path:
     return outbox / "reports" / batch_id
 
 
-def write_reports(folder: Path, batch: BatchRow, invoices: list[InvoiceRow],
+def write_reports(folder: Path, batch: BatchRow, invoices: Iterable[InvoiceRow],
                   formats: tuple[str, ...] = ("csv", "json")) -> Path:
-    """Write acceptance and rejection reports (`formats`: csv, json) of a decided batch into `folder`."""
-    accepted = [row for row in invoices if row.decision == "accepted"]
-    rejected = [row for row in invoices if row.decision != "accepted"]
+    """Write acceptance and rejection reports (`formats`: csv, json) of a decided batch into `folder`.
+
+    `invoices` is read once, in order (a stream is fine); the reports are written row by row, each atomically."""
     flow_findings = _flow_findings(batch)
-    if "json" in formats:
-        summary = _batch_summary(batch)
-        write_json(folder / "acceptance.json", {**summary, "invoices": [_accepted_entry(r) for r in accepted]})
-        write_json(folder / "rejection.json", {**summary, "flow_findings": flow_findings,
-                                               "invoices": [_rejected_entry(r) for r in rejected]})
-    if "csv" in formats:
-        write_csv(folder / "acceptance.csv", ACCEPTANCE_COLUMNS, (_accepted_cells(r) for r in accepted))
-        write_csv(folder / "rejection.csv", REJECTION_COLUMNS, _rejection_rows(batch, rejected, flow_findings))
+    as_json, as_csv = "json" in formats, "csv" in formats
+    with ExitStack() as files:
+        if as_json:
+            summary = _batch_summary(batch)
+            acceptance = files.enter_context(_json_list(folder / "acceptance.json", summary))
+            rejection = files.enter_context(_json_list(folder / "rejection.json",
+                                                       {**summary, "flow_findings": flow_findings}))
+        if as_csv:
+            accepted_csv = files.enter_context(csv_rows(folder / "acceptance.csv", ACCEPTANCE_COLUMNS))
+            rejected_csv = files.enter_context(csv_rows(folder / "rejection.csv", REJECTION_COLUMNS))
+            for cells in _flow_rejection_rows(batch, flow_findings):
+                rejected_csv(cells)
+        for row in invoices:
+            if row.decision == "accepted":
+                if as_json:
+                    acceptance.add(_accepted_entry(row))
+                if as_csv:
+                    accepted_csv(_accepted_cells(row))
+            else:
+                if as_json:
+                    rejection.add(_rejected_entry(row))
+                if as_csv:
+                    for cells in _invoice_rejection_rows(row):
+                        rejected_csv(cells)
     return folder
+
+
+@contextmanager
+def _json_list(path: Path, head: dict) -> Iterator[JsonListWriter]:
+    """A JSON report `{**head, "invoices": [...]}` written an entry at a time, atomically."""
+    with atomic_writer(path) as stream:
+        writer = JsonListWriter(stream, head, "invoices")
+        yield writer
+        writer.close()
 
 
 def _batch_summary(batch: BatchRow) -> dict:
@@ -91,14 +120,21 @@ def _finding_entry(finding) -> dict:
             "message_en": finding.message_en, "hint": finding.hint, "source": finding.source}
 
 
-def _rejection_rows(batch: BatchRow, rejected: list[InvoiceRow], flow_findings: list[dict]):
+def _rejection_rows(batch: BatchRow, rejected: Iterable[InvoiceRow], flow_findings: list[dict]):
+    yield from _flow_rejection_rows(batch, flow_findings)
+    for row in rejected:
+        yield from _invoice_rejection_rows(row)
+
+
+def _flow_rejection_rows(batch: BatchRow, flow_findings: list[dict]):
     for finding in flow_findings:
         yield [batch.file_name, None, None, None, *(finding[c] for c in REJECTION_COLUMNS[4:])]
-    for row in rejected:
-        for finding in row.findings:
-            entry = _finding_entry(finding)
-            yield [row.origin, row.number, row.supplier_id, row.recipient_id,
-                   *(entry[c] for c in REJECTION_COLUMNS[4:])]
+
+
+def _invoice_rejection_rows(row: InvoiceRow):
+    for finding in row.findings:
+        entry = _finding_entry(finding)
+        yield [row.origin, row.number, row.supplier_id, row.recipient_id, *(entry[c] for c in REJECTION_COLUMNS[4:])]
 
 
 def _amount(value: Decimal | None) -> str | None:
@@ -118,9 +154,17 @@ def neutralise(cell) -> str:
 
 
 def write_csv(path: Path, columns: tuple[str, ...], rows) -> None:
+    """A CSV file (`;`-separated, cells neutralised), atomically, from rows read one at a time."""
+    with csv_rows(path, columns) as write:
+        for row in rows:
+            write(row)
+
+
+@contextmanager
+def csv_rows(path: Path, columns: tuple[str, ...]) -> Iterator[Callable[[Iterable], None]]:
+    """Write a CSV file row by row: the header at once, then each row given to the function this yields; the
+    file replaces `path` atomically when the block completes."""
     with atomic_writer(path, newline="") as stream:
         writer = csv.writer(stream, delimiter=";")
         writer.writerow(columns)
-        for row in rows:
-            writer.writerow([neutralise(cell) for cell in row])
-
+        yield lambda row: writer.writerow([neutralise(cell) for cell in row])

@@ -15,11 +15,16 @@ position, into the depositor's returns folder:
 
 Statuses: the lifecycle code of the French reform with the legacy platform name beside it (facts §2):
 200 Déposée (DEPOSEE), 203 Mise à disposition (MISE_A_DISPOSITION), 213 Rejetée (REJETEE).
+
+The invoices are read once, in order (the ledger's pages as one stream of rows, or a list): status.csv is written
+row by row, the per-invoice files a few hundred invoices at a time, so a batch of any size takes constant memory.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
+from itertools import islice
 from pathlib import Path
 
 from lxml import etree
@@ -27,12 +32,13 @@ from lxml import etree
 from ..ledger.models import BatchRow, InvoiceRow
 from .cdar import FLOW_POSITION, cdar_message_id, flow_status_message, invoice_status_message
 from .outbox import write_files
-from .reports import write_csv
+from .reports import csv_rows
 from .routed import safe_name
 
 RETURNS = "returns"
 INTEGRATION_NS = "urn:edi-gateway:integration-report:1"
 LEGACY_STATUS = {"200": "DEPOSEE", "203": "MISE_A_DISPOSITION", "213": "REJETEE"}
+FILES_PER_WRITE = 250  # invoices whose CDAR messages and certificates are made, then written, at a time
 STATUS_COLUMNS = ("batch", "position", "origin", "invoice", "issue_date", "supplier", "recipient", "service",
                   "frame", "decision", "status_code", "status_label", "legacy_status", "reason_code", "status_at")
 
@@ -80,7 +86,7 @@ def current_status(invoice: InvoiceRow):
     return max(invoice.status_events, key=lambda event: (event.at, event.id))
 
 
-def status_rows(batch: BatchRow, invoices: list[InvoiceRow]):
+def status_rows(batch: BatchRow, invoices: Iterable[InvoiceRow]):
     for invoice in invoices:
         event = current_status(invoice)
         yield [batch.id, invoice.position, invoice.origin, invoice.number, invoice.issue_date, invoice.supplier_id,
@@ -108,13 +114,15 @@ def certificate_name(invoice: InvoiceRow) -> str:
 
 
 # -- writing them all ----------------------------------------------------------------------------------------------
-def cdar_messages(batch: BatchRow, invoices: list[InvoiceRow]):
-    """(file name, bytes) of every CDAR message of a batch: the flow's, then each status event of each invoice.
+def cdar_messages(batch: BatchRow, invoices: Iterable[InvoiceRow], flow: bool = True):
+    """(file name, bytes) of every CDAR message of a batch: the flow's (unless `flow` is False), then each status
+    event of each invoice.
 
     A message's time is that of the status it reports, so writing them again gives the same bytes."""
-    flow_id = cdar_message_id(batch.id, FLOW_POSITION, "flow")
-    yield f"{flow_id}.xml", flow_status_message(batch, message_id=flow_id,
-                                                issued_at=batch.decided_at or batch.received_at)
+    if flow:
+        flow_id = cdar_message_id(batch.id, FLOW_POSITION, "flow")
+        yield f"{flow_id}.xml", flow_status_message(batch, message_id=flow_id,
+                                                    issued_at=batch.decided_at or batch.received_at)
     for invoice in invoices:
         for event in invoice.status_events:
             message_id = cdar_message_id(batch.id, invoice.position, event.code)
@@ -126,15 +134,23 @@ def _json_bytes(document: dict) -> bytes:
     return (json.dumps(document, ensure_ascii=False, indent=2, default=str) + "\n").encode("utf-8")
 
 
-def write_returns(outbox: Path, batch: BatchRow, invoices: list[InvoiceRow]) -> Path:
+def write_returns(outbox: Path, batch: BatchRow, invoices: Iterable[InvoiceRow]) -> Path:
     """Write the integration report, the status CSV, the CDAR messages and the certificates of a decided batch;
-    returns the folder."""
+    returns the folder. `invoices` is read once, in order (a stream is fine)."""
     folder = returns_dir(outbox, batch.depositor, batch.id)
     report = integration_report(batch)
-    write_csv(folder / "status.csv", STATUS_COLUMNS, status_rows(batch, invoices))
-    files = [(folder / "integration.json", _json_bytes(report)), (folder / "integration.xml", integration_xml(report))]
-    files += [(folder / "cdar" / name, data) for name, data in cdar_messages(batch, invoices)]
-    files += [(folder / "certificates" / certificate_name(invoice), _json_bytes(certificate(batch, invoice)))
-              for invoice in invoices if invoice.decision == "accepted"]
-    write_files(files)
+    rows = iter(invoices)
+    with csv_rows(folder / "status.csv", STATUS_COLUMNS) as status:
+        files = [(folder / "integration.json", _json_bytes(report)),
+                 (folder / "integration.xml", integration_xml(report))]
+        files += [(folder / "cdar" / name, data) for name, data in cdar_messages(batch, ())]
+        while page := list(islice(rows, FILES_PER_WRITE)):
+            for cells in status_rows(batch, page):
+                status(cells)
+            files += [(folder / "cdar" / name, data) for name, data in cdar_messages(batch, page, flow=False)]
+            files += [(folder / "certificates" / certificate_name(invoice), _json_bytes(certificate(batch, invoice)))
+                      for invoice in page if invoice.decision == "accepted"]
+            write_files(files)
+            files = []
+        write_files(files)
     return folder

@@ -22,11 +22,14 @@ import hashlib
 import json
 import os
 import re
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from itertools import repeat
 from pathlib import Path
 
 from ..model import DocumentFormat
 from ..routing.frames import DEFAULT_FRAME
-from .outbox import atomic_writer, write_json
+from .outbox import atomic_writer, write_json, write_json_list
 
 ROUTED, MANIFESTS = "routed", "manifests"
 NO_SERVICE = "_"
@@ -63,6 +66,7 @@ class Staging:
         self.data_path, self.index_path = folder / f"{batch_id}.bin", folder / f"{batch_id}.index.json"
         self._index: dict[int, tuple[int, int]] = {}
         self._stream = None
+        self._spans: dict[int, tuple[int, int]] | None = None  # the index as read back, once per delivery
 
     def start(self) -> None:
         """Begin (again): whatever an earlier attempt staged is dropped."""
@@ -85,7 +89,9 @@ class Staging:
     def read(self, wanted: dict[int, str | None]) -> dict[int, bytes | None]:
         """The staged bytes of the invoices at these positions (position -> the sha256 the ledger recorded);
         None for one that is missing or does not match its sha256."""
-        spans = self._load_index()
+        if self._spans is None:
+            self._spans = self._load_index()
+        spans = self._spans
         found: dict[int, bytes | None] = dict.fromkeys(wanted)
         try:
             with self.data_path.open("rb") as stream:
@@ -110,7 +116,7 @@ class Staging:
             self._stream.close()
         self.data_path.unlink(missing_ok=True)
         self.index_path.unlink(missing_ok=True)
-        self._index = {}
+        self._index, self._spans = {}, None
 
 
 def deliver(data: bytes, target: Path, envelope: dict) -> None:
@@ -124,3 +130,54 @@ def deliver(data: bytes, target: Path, envelope: dict) -> None:
 def manifest_path(outbox: Path, batch_id: str) -> Path:
     return outbox / MANIFESTS / f"{batch_id}.json"
 
+
+def write_manifest(outbox: Path, batch_id: str, head: dict, entries: Iterable[dict]) -> Path:
+    """The routing manifest of a batch, atomically: `{**head, "invoices": [every entry]}`, written an entry at a
+    time as `entries` (a stream is fine) gives them."""
+    path = manifest_path(outbox, batch_id)
+    write_json_list(path, head, "invoices", entries)
+    return path
+
+
+Route = tuple[str, str, str]  # (recipient, service or NO_SERVICE, frame)
+
+
+class RouteCounts:
+    """Where a batch's invoices were routed: how many went to each (recipient, service, frame).
+
+    It stands for the list of one route per routed invoice without holding it: iterating gives that list (each
+    route as many times as invoices took it, routes in the order first seen), `len` its length, and it equals a
+    list or tuple holding the same routes the same number of times, in any order."""
+
+    __slots__ = ("_counts",)
+
+    def __init__(self, routes: Iterable[Route] = ()):
+        self._counts: dict[Route, int] = {}
+        for route in routes:
+            self.add(route)
+
+    def add(self, route: Route, times: int = 1) -> None:
+        self._counts[route] = self._counts.get(route, 0) + times
+
+    def counts(self) -> Counter:
+        """Invoices per route."""
+        return Counter(self._counts)
+
+    def __iter__(self) -> Iterator[Route]:
+        for route, times in self._counts.items():
+            yield from repeat(route, times)
+
+    def __len__(self) -> int:
+        return sum(self._counts.values())
+
+    def __eq__(self, other) -> bool:
+        if isinstance(other, RouteCounts):
+            return self._counts == other._counts
+        if isinstance(other, (list, tuple)):
+            return self.counts() == Counter(other)
+        return NotImplemented
+
+    __hash__ = None
+
+    def __repr__(self) -> str:
+        return f"RouteCounts({self._counts!r})"

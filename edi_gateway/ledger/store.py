@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime, timezone
 from importlib.resources import files
 from pathlib import Path
@@ -22,6 +22,7 @@ from .models import BatchRow, FindingRow, InvoiceRow, StatusEventRow
 CLAIMED, DECIDED, DONE = "CLAIMED", "DECIDED", "DONE"
 _ROWS_PER_FLUSH = 500  # invoices written to the database at a time within a batch's transaction
 _KEYS_PER_QUERY = 200  # 4 bound parameters each: well under SQLite's and PostgreSQL's limits
+INVOICE_PAGE_SIZE = 1000  # invoices read at a time by `iter_invoices` (read when it is called: tests change it)
 DEPOSITED, REJECTED, MADE_AVAILABLE = ("200", "Déposée"), ("213", "Rejetée"), ("203", "Mise à disposition")
 
 
@@ -243,6 +244,31 @@ class Ledger:
             for row in rows:
                 _ = row.findings, row.status_events, row.batch
             return list(rows)
+
+    def iter_invoices(self, batch_id: str, page_size: int | None = None, *, accepted_only: bool = False,
+                      details: bool = True) -> Iterator[list[InvoiceRow]]:
+        """A batch's invoices in order, a page of `page_size` (default INVOICE_PAGE_SIZE) at a time, with their
+        findings and status events (unless `details` is False); only the accepted ones with `accepted_only`.
+
+        Keyset pagination on the position, each page read in its own short session: the rows handed out are
+        detached, and a page is let go of once the caller moves on, so a batch of any size is read in constant
+        memory. A page reflects the ledger when it is read (rows marked routed meanwhile show it)."""
+        size = page_size or INVOICE_PAGE_SIZE
+        after = 0
+        while True:
+            query = select(InvoiceRow).where(InvoiceRow.batch_id == batch_id, InvoiceRow.position > after)
+            if accepted_only:
+                query = query.where(InvoiceRow.decision == Decision.ACCEPTED.value)
+            query = query.order_by(InvoiceRow.position).limit(size)
+            if details:
+                query = query.options(selectinload(InvoiceRow.findings), selectinload(InvoiceRow.status_events))
+            with self.session() as session:
+                page = list(session.scalars(query))
+            if page:
+                yield page
+            if len(page) < size:
+                return
+            after = page[-1].position
 
     def invoices_of(self, batch_id: str) -> list[InvoiceRow]:
         """A batch's invoices in order, with their findings and status events (three queries, not one per row)."""

@@ -1,0 +1,192 @@
+"""Streaming after the decision: the ledger is read a page at a time, and every output is written as the pages come.
+
+The pages must change nothing: the same lot gives the same bytes in every report, return, routed file and
+manifest whatever the page size, and delivery keeps its exactly-once protocol across pages.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import itertools
+import json
+import zipfile
+from datetime import datetime, timezone
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from edi_gateway import pipeline
+from edi_gateway.config import load_settings
+from edi_gateway.emitters import html, outbox, returns, routed
+from edi_gateway.ledger import Ledger, store
+
+from .conftest import prepare_ledger
+from .factories import french_ubl
+
+FIXED_TIME = datetime(2026, 3, 15, 10, 15, tzinfo=timezone.utc)
+
+
+def _lot(count: int = 40) -> bytes:
+    """A ZIP lot (fixed member dates: the same bytes every time) of `count` invoices: every fifth has a wrong total,
+    every seventh is not XML, every ninth goes to an unknown recipient; the 24 others are accepted and routed."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as lot:
+        for i in range(1, count + 1):
+            if i % 7 == 0:
+                data = b"<not-closed>"
+            elif i % 5 == 0:
+                data = french_ubl(f"BD-2026-{i:04d}", payable_delta=Decimal("10"))
+            elif i % 9 == 0:
+                data = french_ubl(f"BD-2026-{i:04d}", recipient_siret="21713000400014")
+            else:
+                data = french_ubl(f"BD-2026-{i:04d}")
+            lot.writestr(zipfile.ZipInfo(f"f{i:03d}.xml", (2026, 3, 15, 10, 0, 0)), data)
+    return buffer.getvalue()
+
+
+def _gateway(root: Path) -> pipeline.Gateway:
+    url = f"sqlite:///{root / 'ledger.sqlite3'}"
+    prepare_ledger(url)
+    settings = load_settings(None, inbox=root / "inbox", outbox=root / "outbox", database=url)
+    settings.inbox.mkdir(parents=True, exist_ok=True)
+    return pipeline.Gateway(settings, Ledger(url))
+
+
+@pytest.fixture
+def deterministic(monkeypatch):
+    """Batch ids and times fixed, so that two runs of the same lot can be compared byte for byte."""
+    monkeypatch.setattr(store, "now", lambda: FIXED_TIME)
+    monkeypatch.setattr(pipeline, "now", lambda: FIXED_TIME)
+    ids = itertools.count(1)
+    monkeypatch.setattr(pipeline, "new_batch_id", lambda: f"EDG20260315101500{next(ids):08X}")
+
+
+def _decided_batch(tmp_path: Path) -> tuple[pipeline.Gateway, pipeline.BatchResult]:
+    gateway = _gateway(tmp_path)
+    (gateway.settings.inbox / "lot.zip").write_bytes(_lot())
+    [result] = gateway.run_once()
+    assert (result.invoices, result.accepted, result.rejected) == (40, 24, 16)
+    return gateway, result
+
+
+def _outputs(root: Path) -> dict[str, str]:
+    """sha256 of every file the gateway wrote (outbox and archive), by path."""
+    return {path.relative_to(root).as_posix(): hashlib.sha256(path.read_bytes()).hexdigest()
+            for folder in ("outbox", "archive") for path in sorted((root / folder).rglob("*")) if path.is_file()}
+
+
+# -- the paging read ---------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("page_size", [1, 7, 8, 40, 1000])
+def test_pages_hold_every_invoice_once_in_order_with_findings_and_statuses(tmp_path, page_size):
+    gateway, result = _decided_batch(tmp_path)
+    whole = gateway.ledger.invoices_of(result.batch_id)
+
+    pages = list(gateway.ledger.iter_invoices(result.batch_id, page_size=page_size))
+
+    assert [len(page) for page in pages] == [len(whole[i:i + page_size]) for i in range(0, 40, page_size)]
+    rows = [row for page in pages for row in page]
+    assert [row.position for row in rows] == list(range(1, 41))
+
+    def seen(row):
+        return (row.position, row.number, row.decision, row.routed_path, [(f.rule, f.severity) for f in row.findings],
+                [e.code for e in row.status_events])
+
+    assert [seen(row) for row in rows] == [seen(row) for row in whole]
+    assert any(row.findings for row in rows) and all(row.status_events for row in rows)
+
+
+def test_pages_of_accepted_invoices_only_and_without_details(tmp_path):
+    gateway, result = _decided_batch(tmp_path)
+
+    pages = list(gateway.ledger.iter_invoices(result.batch_id, page_size=7, accepted_only=True, details=False))
+
+    accepted = [row.position for row in gateway.ledger.invoices_of(result.batch_id) if row.decision == "accepted"]
+    assert [len(page) for page in pages] == [7, 7, 7, 3]
+    assert [row.position for page in pages for row in page] == accepted
+    assert list(gateway.ledger.iter_invoices("EDG-NO-SUCH-BATCH")) == []
+
+
+def test_the_default_page_size_is_read_when_the_pages_are(tmp_path, monkeypatch):
+    gateway, result = _decided_batch(tmp_path)
+    monkeypatch.setattr(store, "INVOICE_PAGE_SIZE", 16)
+
+    assert [len(page) for page in gateway.ledger.iter_invoices(result.batch_id)] == [16, 16, 8]
+
+
+# -- the outputs do not depend on the pages --------------------------------------------------------------------
+def test_outputs_are_the_same_bytes_whatever_the_page_size(tmp_path, monkeypatch, deterministic):
+    gateway = _gateway(tmp_path / "pages-of-1000")
+    (gateway.settings.inbox / "lot.zip").write_bytes(_lot())
+    [large] = gateway.run_once()
+
+    monkeypatch.setattr(store, "INVOICE_PAGE_SIZE", 7)
+    monkeypatch.setattr(returns, "FILES_PER_WRITE", 3)
+    monkeypatch.setattr(html, "_SPOOL_BLOCK", 5)
+    monkeypatch.setattr(pipeline, "new_batch_id", lambda: large.batch_id)
+    gateway = _gateway(tmp_path / "pages-of-7")
+    (gateway.settings.inbox / "lot.zip").write_bytes(_lot())
+    [small] = gateway.run_once()
+
+    assert (small.batch_id, small.invoices, small.accepted, small.rejected) == (large.batch_id, 40, 24, 16)
+    assert small.routes == large.routes and len(small.routes) == 24
+    expected, found = _outputs(tmp_path / "pages-of-1000"), _outputs(tmp_path / "pages-of-7")
+    assert len(expected) > 24 * 2 + 40 + 10  # routed files and envelopes, CDAR messages, certificates, reports...
+    assert found == expected
+    manifest = json.loads((tmp_path / "pages-of-7" / "outbox" / "manifests" / f"{small.batch_id}.json").read_text())
+    assert manifest["routed"] == 24 and [entry["position"] for entry in manifest["invoices"]] == list(range(1, 41))
+
+
+def test_delivery_from_the_original_file_across_pages_is_exactly_once(tmp_path, monkeypatch):
+    """The staged copies are lost after the decision: the restart reads the lot again, once, page after page,
+    delivers every accepted invoice unchanged and marks each routed once."""
+    monkeypatch.setattr(store, "INVOICE_PAGE_SIZE", 7)
+    gateway = _gateway(tmp_path)
+    (gateway.settings.inbox / "lot.zip").write_bytes(_lot())
+    with monkeypatch.context() as patch:
+        patch.setattr(routed, "deliver", lambda *args: (_ for _ in ()).throw(RuntimeError("the process dies")))
+        with pytest.raises(RuntimeError):
+            gateway.run_once()
+    for staged in (tmp_path / "work" / ".staging").iterdir():
+        staged.unlink()
+    reads = []
+    original_read_flow = pipeline.read_flow
+    monkeypatch.setattr(pipeline, "read_flow", lambda *args: reads.append(1) or original_read_flow(*args))
+
+    [result] = pipeline.Gateway(gateway.settings, gateway.ledger).run_once()
+
+    assert (result.accepted, len(result.routes)) == (24, 24) and reads == [1]
+    rows = gateway.ledger.invoices_of(result.batch_id)
+    with zipfile.ZipFile(io.BytesIO(_lot())) as lot:
+        for row in rows:
+            if row.routed_path:
+                deposited = lot.read(row.origin.split("!")[1])
+                assert (gateway.settings.outbox / row.routed_path).read_bytes() == deposited
+    assert sum(1 for row in rows if row.routed_path) == 24
+    assert [e.code for row in rows if row.routed_path for e in row.status_events] == ["200", "203"] * 24
+    assert len(list((gateway.settings.outbox / "routed").rglob("*.xml"))) == 24
+
+
+# -- the pieces ---------------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("head, items", [
+    ({}, []),
+    ({"batch": "B", "nested": {"a": [], "b": {}}}, []),
+    ({"batch": "B", "when": FIXED_TIME}, [1, "two", None, [], {}, {"x": [1, {"y": Decimal("1.50")}], "z": "é\n"}]),
+])
+def test_a_json_list_written_item_by_item_is_what_write_json_writes(tmp_path, head, items):
+    outbox.write_json(tmp_path / "whole.json", {**head, "invoices": items})
+
+    outbox.write_json_list(tmp_path / "streamed.json", head, "invoices", iter(items))
+
+    assert (tmp_path / "streamed.json").read_bytes() == (tmp_path / "whole.json").read_bytes()
+
+
+def test_route_counts_stand_for_the_list_of_routes():
+    a, b = ("21713000400013", "SERV-TECH", "A1"), ("21300785900019", "_", "A9")
+
+    routes = routed.RouteCounts([a, b, a])
+
+    assert routes == [a, a, b] and routes == [b, a, a] and routes != [a, b] and len(routes) == 3
+    assert list(routes) == [a, a, b] and routes.counts() == {a: 2, b: 1}
+    assert not routed.RouteCounts() and routed.RouteCounts() == []
