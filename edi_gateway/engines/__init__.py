@@ -64,8 +64,9 @@ class _Windowed:
 class ProcessEngine(_Windowed):
     """A pool of worker processes on this machine, started at the first chunk and kept until `close`.
 
-    Workers are started by a fork server (a fresh interpreter forked for each worker), not forked from the
-    gateway itself, whose threads (watcher, scheduler) could hold locks at the time of a fork."""
+    Workers are spawned (a fresh interpreter each, with the gateway's import path), not forked from the gateway,
+    whose threads (watcher, scheduler) could hold locks at the time of a fork; each ends itself when the gateway
+    dies, even by SIGKILL (`work.warm_up`)."""
 
     def __init__(self, workers: int):
         self.workers = workers
@@ -76,9 +77,9 @@ class ProcessEngine(_Windowed):
         if self._pool is None:
             from .work import warm_up
 
-            context = multiprocessing.get_context("forkserver")
-            context.set_forkserver_preload(["edi_gateway.engines.work", "edi_gateway.pipeline"])
-            self._pool = ProcessPoolExecutor(self.workers, mp_context=context, initializer=warm_up)
+            context = multiprocessing.get_context("spawn")
+            self._pool = ProcessPoolExecutor(self.workers, mp_context=context, initializer=warm_up,
+                                             initargs=(os.getpid(),))
             log.info("started %d worker processes", self.workers)
         return self._pool.submit(function, task)
 

@@ -9,6 +9,9 @@ that owns the batch settles them in order (`pipeline.settle_duplicates`).
 from __future__ import annotations
 
 import dataclasses
+import os
+import threading
+import time
 from datetime import date
 
 from ..errors import UnreadableFlow
@@ -76,11 +79,25 @@ def _structures(database: str | None, documents: list) -> dict:
     return lookup_structures(ledger, sorted(recipients))
 
 
-def warm_up() -> None:
-    """Load what every chunk needs (rules, XSDs) before the first one arrives: a worker process's initializer."""
+def warm_up(gateway_pid: int | None = None) -> None:
+    """A worker process's initializer: load what every chunk needs (rules, XSDs) before the first one arrives,
+    and end the worker if the gateway that started it dies (a SIGKILL gives it no chance to stop its pool)."""
     from ..validators import xsd
     from ..validators.engine import all_rules
 
+    _exit_with_parent(gateway_pid or os.getppid())
     all_rules()
     for schema in (xsd.UBL_INVOICE, xsd.UBL_CREDIT_NOTE, xsd.CII_D22B, xsd.FACTURX_EN16931):
         xsd.load_schema(schema)
+
+
+def _exit_with_parent(parent: int, interval: float = 1.0) -> None:
+    """Watch the parent process (the gateway, which spawned this worker): once it is gone, end. (It may already
+    be gone when the worker gets here: then the worker ends at once.)"""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(interval)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
