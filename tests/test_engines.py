@@ -110,3 +110,43 @@ def test_engine_settings_come_from_the_file_and_the_command_line(tmp_path):
     with pytest.raises(ConfigError) as raised:
         load_settings(config)
     assert "needs scheduler" in str(raised.value) and "workers = -1" in str(raised.value)
+
+
+GATEWAY_WITH_WORKERS = """
+import os, sys, time
+from edi_gateway.engines import ProcessEngine
+from tests.test_engines import _worker_pid
+engine = ProcessEngine(2)
+print(" ".join(map(str, sorted(set(engine.map(_worker_pid, range(40)))))), flush=True)
+time.sleep(120)
+"""
+
+
+def _worker_pid(_index: int) -> int:
+    import os
+    import time
+
+    time.sleep(0.05)
+    return os.getpid()
+
+
+def test_worker_processes_end_when_the_gateway_is_killed():
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    gateway = subprocess.Popen([sys.executable, "-c", GATEWAY_WITH_WORKERS], stdout=subprocess.PIPE, text=True,
+                               cwd=Path(__file__).resolve().parent.parent)
+    try:
+        workers = [int(pid) for pid in gateway.stdout.readline().split()]
+        assert workers and all(os.path.exists(f"/proc/{pid}") for pid in workers)
+        gateway.send_signal(signal.SIGKILL)
+        gateway.wait()
+        deadline = time.monotonic() + 15
+        while any(os.path.exists(f"/proc/{pid}") for pid in workers) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert [pid for pid in workers if os.path.exists(f"/proc/{pid}")] == [], "orphaned workers"
+    finally:
+        gateway.kill()
