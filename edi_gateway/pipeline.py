@@ -348,8 +348,9 @@ class Gateway:
             verdicts = (self._staged(verdict, position, staging, formats)
                         for position, verdict in enumerate(self._verdicts(batch, data), start=1))
             try:
-                recorded = self.ledger.record_decisions(batch.id, verdicts, lambda: flow_format(formats, data))
-                staging.finish()
+                # The staged bytes are made durable (one fsync) before the decisions commit.
+                recorded = self.ledger.record_decisions(batch.id, verdicts, lambda: flow_format(formats, data),
+                                                        before_commit=staging.finish)
             except UnreadableFlow as exc:
                 staging.remove()
                 self.ledger.mark_irrecevable(batch.id, exc.code, exc.message_en, exc.message_fr)

@@ -262,7 +262,7 @@ from edi_gateway.ledger.store import Ledger
 barrier, parties, number, argv = Path(sys.argv[1]), int(sys.argv[2]), sys.argv[3], sys.argv[4:]
 record, waited = Ledger.record_decisions, []
 
-def record_decisions(self, batch_id, verdicts, document_format):
+def record_decisions(self, batch_id, verdicts, document_format, **options):
     verdicts = list(verdicts)
     if not waited and any(v.invoice is not None and v.invoice.number == number for v in verdicts):
         waited.append(True)
@@ -272,7 +272,7 @@ def record_decisions(self, batch_id, verdicts, document_format):
             if time.monotonic() > deadline:
                 sys.exit("the other processes never came to record the shared invoice")
             time.sleep(0.005)
-    return record(self, batch_id, verdicts, document_format)
+    return record(self, batch_id, verdicts, document_format, **options)
 
 Ledger.record_decisions = record_decisions
 sys.exit(main(argv))

@@ -173,13 +173,15 @@ class Ledger:
         return found
 
     def record_decisions(self, batch_id: str, verdicts: Iterable[Verdict],
-                         document_format: str | None | Callable[[], str | None]) -> BatchRow | None:
+                         document_format: str | None | Callable[[], str | None],
+                         before_commit: Callable[[], None] | None = None) -> BatchRow | None:
         """Write every invoice, finding and status event of a batch and move it to DECIDED, in one transaction.
 
         `verdicts` may be a stream: rows are written as they come, a few hundred at a time. `document_format` (or
-        a function giving it once the stream is read) is the flow's. Returns None, writing nothing, when there
-        was no verdict at all. Raises DuplicateRace when the unique index on accepted (supplier, number, year,
-        family) refuses a row.
+        a function giving it once the stream is read) is the flow's; `before_commit` runs once every row is
+        written, just before the commit (the pipeline makes the staged invoices durable there). Returns None,
+        writing nothing, when there was no verdict at all. Raises DuplicateRace when the unique index on accepted
+        (supplier, number, year, family) refuses a row.
         """
         at = now()
         with self.session() as session:
@@ -202,6 +204,8 @@ class Ledger:
             batch.flow_status = _flow_status(accepted, rejected)
             batch.format = document_format() if callable(document_format) else document_format
             batch.state, batch.decided_at = DECIDED, at
+            if before_commit is not None:
+                before_commit()
             try:
                 session.commit()
             except IntegrityError as exc:
