@@ -150,3 +150,21 @@ def test_worker_processes_end_when_the_gateway_is_killed():
         assert [pid for pid in workers if os.path.exists(f"/proc/{pid}")] == [], "orphaned workers"
     finally:
         gateway.kill()
+
+
+def _die(_index: int) -> int:
+    import os
+
+    os._exit(1)  # a worker killed in the middle of a chunk
+
+
+def test_a_dead_worker_fails_the_batch_in_hand_and_the_next_one_gets_a_fresh_pool():
+    from concurrent.futures.process import BrokenProcessPool
+
+    engine = ProcessEngine(2)
+    try:
+        with pytest.raises(BrokenProcessPool):
+            list(engine.map(_die, range(4)))
+        assert list(engine.map(_slow_square, [1, 2, 3])) == [1, 4, 9]
+    finally:
+        engine.close()

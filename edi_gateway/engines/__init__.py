@@ -20,6 +20,7 @@ import multiprocessing
 import os
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 
 from ..errors import ConfigError
 
@@ -82,6 +83,17 @@ class ProcessEngine(_Windowed):
                                              initargs=(os.getpid(),))
             log.info("started %d worker processes", self.workers)
         return self._pool.submit(function, task)
+
+    def _result(self, future):
+        try:
+            return future.result()
+        except BrokenProcessPool:
+            # A worker died (killed, out of memory): this batch fails and is resumed later; the next one gets a
+            # fresh pool instead of this broken one.
+            log.error("a worker process died; the pool is restarted for the next batch")
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = None
+            raise
 
     def close(self) -> None:
         if self._pool is not None:
