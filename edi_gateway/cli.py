@@ -7,7 +7,6 @@ rejected invoice, 2 on a usage or configuration error, 3 when the gateway itself
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import logging
 import sys
@@ -22,7 +21,7 @@ from .config import load_settings
 from .errors import ConfigError, GatewayError, UnreadableFlow
 from .model import Decision, Finding, Origin, Severity
 from .pipeline import BatchResult, Gateway, check_documents
-from .progress import batch_progress, batches_log, configure_logging, describe
+from .progress import batch_progress, configure_logging, log_batches
 from .validators import CheckContext, all_rules
 
 EXIT_OK, EXIT_REJECTED, EXIT_USAGE, EXIT_FAILURE = 0, 1, 2, 3
@@ -170,21 +169,11 @@ def _run_service(args: argparse.Namespace, *, watch: bool, schedule: bool) -> in
     service.install_signal_handlers()
     _announce(gateway, "serving" if schedule else "watching")
     try:
-        with _log_batches(gateway):
+        with log_batches(gateway):
             service.run()
     finally:
         gateway.close()
     return EXIT_OK
-
-
-@contextlib.contextmanager
-def _log_batches(gateway: Gateway):
-    """A service logs one line per finished batch (a progress bar suits a run that ends, not a service)."""
-    gateway.on_result = lambda result: batches_log.info(describe(result))
-    try:
-        yield
-    finally:
-        gateway.on_result = None
 
 
 def _announce(gateway: Gateway, what: str) -> None:

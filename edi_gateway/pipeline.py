@@ -38,7 +38,7 @@ from .emitters.returns import write_returns
 from .errors import GatewayError, UnreadableFlow
 from .intake import folder
 from .ledger.depositors import depositor_inboxes, load_depositor
-from .ledger.directory import lookup_structures, structure_count
+from .ledger.directory import structure_count
 from .ledger.models import BatchRow, InvoiceRow
 from .ledger.locks import PROCESS, owner_is_gone
 from .ledger.store import CLAIMED, DuplicateRace, Ledger, now
@@ -231,10 +231,6 @@ class Gateway:
         waiting = sum(len(folder.pending_files(s.path, s.settle_seconds, s.markers)) for s in self.folder_sources())
         return waiting + len(self.ledger.unfinished_batches())
 
-    def inboxes(self) -> list[tuple[str, Path]]:
-        """(depositor, folder) of every local source."""
-        return [(source.depositor, source.path) for source in self.folder_sources()]
-
     def _warn_about_unknown_folders(self, known: set[Path]) -> None:
         """Folders in the inbox root that are no active depositor's inbox: their files wait, and the log says why."""
         if not self.settings.inbox.is_dir():
@@ -403,9 +399,6 @@ class Gateway:
 
     def _routing_context(self, depositor: str) -> RoutingContext:
         return RoutingContext(load_depositor(self.ledger, depositor), directory_size=structure_count(self.ledger))
-
-    def _structures(self, identifiers: list[str]) -> dict[str, Structure]:
-        return lookup_structures(self.ledger, identifiers)
 
     @staticmethod
     def _staged(verdict: Verdict, position: int, staging: routed.Staging, formats: set[str]) -> Verdict:

@@ -43,15 +43,22 @@ def configure_logging(verbose: bool, service: bool) -> None:
 
 
 @contextlib.contextmanager
+def log_batches(gateway: Gateway) -> Iterator[None]:
+    """A log line for every batch the gateway finishes (a service, or a run whose output is not a terminal)."""
+    gateway.on_result = lambda result: batches_log.info(describe(result))
+    try:
+        yield
+    finally:
+        gateway.on_result = None
+
+
+@contextlib.contextmanager
 def batch_progress(gateway: Gateway, total: int) -> Iterator[None]:
     """Report every batch the gateway finishes: a progress bar over `total` expected files on a terminal (it
     grows when more come, from SFTP say), a log line per batch otherwise."""
     if not sys.stderr.isatty():
-        gateway.on_result = lambda result: batches_log.info(describe(result))
-        try:
+        with log_batches(gateway):
             yield
-        finally:
-            gateway.on_result = None
         return
     columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                TextColumn("{task.fields[invoices]} invoice(s)"), TimeElapsedColumn())

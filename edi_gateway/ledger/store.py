@@ -103,11 +103,6 @@ class Ledger:
             taken = session.execute(update(BatchRow).where(BatchRow.id == batch_id, condition).values(owner=owner))
             return taken.rowcount == 1
 
-    def batch_names(self) -> set[str]:
-        """Ids of every batch (to tell a claimed file with a row from an orphan)."""
-        with self.session() as session:
-            return set(session.scalars(select(BatchRow.id)))
-
     # -- remote sources (SFTP): what is still to be acknowledged or pushed back ------------------------------
     def batch_for_remote(self, source: str, remote_path: str, sha256: str) -> BatchRow | None:
         """The batch recorded from this very remote file (same source, path and bytes) whose remote copy is still
