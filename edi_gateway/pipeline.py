@@ -45,7 +45,7 @@ from .ledger.store import CLAIMED, DuplicateRace, Ledger, now
 from .model import Decision, DocumentFormat, Origin, Verdict
 from .engines import InProcessEngine, make_engine
 from .engines.work import ChunkTask, FlowFailure, check_chunk
-from .parsers import ParsedDocument, read_flow, split_flow
+from .parsers import Flow, ParsedDocument, RawDocument, flow_head, read_flow, split_flow
 from .policy import Policy
 from .routing.frames import DEFAULT_FRAME
 from .routing.router import RoutingContext, recipient_id, route
@@ -58,7 +58,7 @@ from .validators.rules.duplicates import DUPLICATE_RULES, duplicate_key
 
 log = logging.getLogger(__name__)
 CHUNK_SIZE = 500  # invoices checked between two bulk look-ups in the ledger (check_documents)
-TASK_SIZE = 50  # documents in a chunk sent to a worker
+TASK_SIZE = 50  # invoices in a chunk sent to a worker
 PARALLEL_FROM = 2 * TASK_SIZE  # smaller flows are checked in-process: a round trip to workers would cost more
 IN_PROCESS = InProcessEngine()
 DELIVERY_THREADS = 8  # routed files written at once (file creation and fsync wait on the disk)
@@ -174,6 +174,30 @@ def flow_format(formats: set[str], data: bytes) -> str | None:
     if data[:2] == b"PK":
         return DocumentFormat.ZIP.value
     return next(iter(formats)) if len(formats) == 1 else None
+
+
+def weighed_batches(units: Iterable[RawDocument], size: int) -> Iterator[list[RawDocument]]:
+    """Lists of units holding about `size` invoices each (a CSV part holds several, a lot member one)."""
+    chunk, invoices = [], 0
+    for unit in units:
+        chunk.append(unit)
+        invoices += unit.invoice_count
+        if invoices >= size:
+            yield chunk
+            chunk, invoices = [], 0
+    if chunk:
+        yield chunk
+
+
+def _first_invoices(units: Iterator[RawDocument], count: int) -> Iterator[RawDocument]:
+    """The first units of `units`, up to the one that brings the invoices they hold to `count`."""
+    invoices = 0
+    while invoices < count:
+        unit = next(units, None)
+        if unit is None:
+            return
+        invoices += unit.invoice_count
+        yield unit
 
 
 def batched(items: Iterable, size: int) -> Iterator[list]:
@@ -329,23 +353,24 @@ class Gateway:
                         batch.id, "IRR_TAILLE", f"File of {batch.size} bytes exceeds the limit of {limit} bytes",
                         f"Fichier de {batch.size} octets, au-delà de la limite de {limit} octets")
                 else:
-                    self._decide(batch, work_path.read_bytes())
+                    self._decide(batch, work_path)
             result = self._finish(batch.id, work_path)
         if self.on_result is not None:
             self.on_result(result)
         return result
 
-    def _decide(self, batch: BatchRow, data: bytes) -> None:
+    def _decide(self, batch: BatchRow, flow: Flow) -> None:
         staging = routed.Staging(self.settings.work_dir, batch.id)
         for attempt in (1, 2):
             staging.start()
             formats: set[str] = set()
             # Verdicts stream from the engine to the ledger: staged, recorded and let go of one by one.
             verdicts = (self._staged(verdict, position, staging, formats)
-                        for position, verdict in enumerate(self._verdicts(batch, data), start=1))
+                        for position, verdict in enumerate(self._verdicts(batch, flow), start=1))
             try:
                 # The staged bytes are made durable (one fsync) before the decisions commit.
-                recorded = self.ledger.record_decisions(batch.id, verdicts, lambda: flow_format(formats, data),
+                recorded = self.ledger.record_decisions(batch.id, verdicts,
+                                                        lambda: flow_format(formats, flow_head(flow)),
                                                         before_commit=staging.finish)
             except UnreadableFlow as exc:
                 staging.remove()
@@ -364,17 +389,17 @@ class Gateway:
                                              "Le fichier ne contient aucune facture")
             return
 
-    def _verdicts(self, batch: BatchRow, data: bytes) -> Iterator[Verdict]:
+    def _verdicts(self, batch: BatchRow, flow: Flow) -> Iterator[Verdict]:
         """The verdict on every document of a flow, in order. Chunks are parsed and checked by the engine (in
         worker processes for a lot large enough to be worth it), the duplicate rules settled here, in order,
         against the ledger and the invoices before. Raises UnreadableFlow when the file cannot be read at all."""
         settings = self.settings
         routing = self._routing_context(batch.depositor)
-        units = split_flow(data, Origin(batch_id=batch.id, file_name=batch.file_name), settings.limits)
-        head = list(islice(units, PARALLEL_FROM))
-        engine = self.engine if len(head) == PARALLEL_FROM else IN_PROCESS
+        units = split_flow(flow, Origin(batch_id=batch.id, file_name=batch.file_name), settings.limits)
+        head = list(_first_invoices(units, PARALLEL_FROM))
+        engine = self.engine if sum(unit.invoice_count for unit in head) >= PARALLEL_FROM else IN_PROCESS
         tasks = (ChunkTask(chunk, settings.policy, settings.strict, routing, self.ledger.url)
-                 for chunk in batched(chain(head, units), TASK_SIZE))
+                 for chunk in weighed_batches(chain(head, units), TASK_SIZE))
         context = CheckContext(routing=routing)
         for checked in engine.map(check_chunk, tasks):
             if isinstance(checked, FlowFailure):
@@ -467,7 +492,7 @@ class Gateway:
             log.warning("batch %s: staged copies of %d accepted invoice(s) missing or damaged; reading them again "
                         "from %s", batch.id, len(wanted), work_path)
             if documents is None:
-                documents = enumerate(read_flow(work_path.read_bytes(), origin, self.settings.limits), start=1)
+                documents = enumerate(read_flow(work_path, origin, self.settings.limits), start=1)
             found: dict[int, bytes] = {}
             if wanted:
                 for position, document in documents:

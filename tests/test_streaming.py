@@ -190,3 +190,79 @@ def test_route_counts_stand_for_the_list_of_routes():
     assert routes == [a, a, b] and routes == [b, a, a] and routes != [a, b] and len(routes) == 3
     assert list(routes) == [a, a, b] and routes.counts() == {a: 2, b: 1}
     assert not routed.RouteCounts() and routed.RouteCounts() == []
+
+
+# -- CSV files cut into parts ---------------------------------------------------------------------------------------
+def _interleaved_csv(encoding: str = "utf-8") -> bytes:
+    """The sample line-layout CSV rewritten with blank lines at the top and between rows, a quoted line break in a
+    label, and its invoices' rows interleaved (rows of one invoice are not contiguous)."""
+    sample = (SAMPLES / "cabinet-martin-lignes.csv").read_text(encoding="cp1252")
+    header, *rows = [line for line in sample.splitlines() if line.strip()]
+    rows = rows[::2] + rows[1::2]  # every invoice's rows end up apart
+    cells = rows[1].split(";")
+    cells[16] = f'"{cells[16]}\n(second line of the label)"'
+    rows[1] = ";".join(cells)
+    rows.insert(3, "")
+    text = "\n\n" + header + "\n" + "\n".join(rows) + "\n"
+    return text.encode(encoding)
+
+
+SAMPLES = Path(__file__).resolve().parent.parent / "samples"
+
+
+def _documents_by_parts(data: bytes, per_part: int) -> list:
+    from edi_gateway.parsers.csv import parse_csv, split_csv
+    from edi_gateway.model import Origin
+
+    origin = Origin(file_name="lot.csv")
+    parts = list(split_csv(lambda: io.BytesIO(data), per_part))
+    assert sum(part.invoice_count for part in parts) == len([d for p in parts for d in parse_csv(p.data, origin, p)])
+    return [document for part in parts for document in parse_csv(part.data, origin, part)]
+
+
+def _same_documents(first: list, second: list) -> None:
+    assert len(first) == len(second)
+    for one, other in zip(first, second):
+        assert one.invoice == other.invoice  # every business term, with its origin index and locations
+        assert one.invoice.locations == other.invoice.locations
+        assert [f.location for f in one.findings] == [f.location for f in other.findings]
+        assert one.content == other.content
+
+
+@pytest.mark.parametrize("name", ["cabinet-lefevre-factures.csv", "cabinet-martin-lignes.csv"])
+@pytest.mark.parametrize("per_part", [1, 2, 10])
+def test_a_csv_file_cut_into_parts_reads_as_the_whole_file(name, per_part):
+    from edi_gateway.parsers.csv import parse_csv
+    from edi_gateway.model import Origin
+
+    data = (SAMPLES / name).read_bytes()
+    whole = list(parse_csv(data, Origin(file_name="lot.csv")))
+    assert len(whole) > 1
+    _same_documents(_documents_by_parts(data, per_part), whole)
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "cp1252"])
+def test_interleaved_rows_blank_lines_and_quoted_breaks_keep_their_row_numbers(encoding):
+    from edi_gateway.parsers.csv import parse_csv
+    from edi_gateway.model import Origin
+
+    data = _interleaved_csv(encoding)
+    whole = list(parse_csv(data, Origin(file_name="lot.csv")))
+    by_parts = _documents_by_parts(data, 1)
+    _same_documents(by_parts, whole)
+    labels = [line.name for document in whole for line in document.invoice.lines]
+    assert any("\n(second line of the label)" in label for label in labels)
+    rows = {location.split(",")[0] for document in whole for location in document.invoice.locations.values()}
+    assert "row 3" not in rows and "row 4" in rows  # two blank lines and the header: the first data row is row 4
+
+
+def test_a_generated_csv_lot_is_split_without_reading_it_whole(tmp_path):
+    from benchmarks.generate import csv_lot
+    from edi_gateway.parsers import split_flow
+    from edi_gateway.model import Origin
+
+    path = tmp_path / "lot.csv"
+    path.write_bytes(csv_lot(range(1, 121), lines=3))
+    units = list(split_flow(path, Origin(file_name="lot.csv")))
+    assert [unit.invoice_count for unit in units] == [10] * 12
+    assert [unit.csv_part.first_index for unit in units] == list(range(1, 121, 10))

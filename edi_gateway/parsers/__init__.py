@@ -13,20 +13,24 @@ itself, or each member of a lot: cheap, in the process that holds the file) and 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
+import io
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import BinaryIO
 
-from ..errors import UnknownFormat, UnreadableFlow
+from ..errors import UnknownFormat, UnreadableFlow, ZipBomb
 from ..model import DocumentFormat, Finding, Origin, Severity
 from .base import ParsedDocument
 from .cii import RSM_NS, read_cii
-from .csv import parse_csv
+from .csv import CsvPart, parse_csv, split_csv
 from .detect import Container, sniff
 from .facturx import extract_invoice_xml
-from .lots import Limits, iter_members
+from .lots import Budget, Limits, iter_members
 from .ubl import CREDIT_NOTE_NS, INVOICE_NS, read_ubl
 from .xml import parse_xml
 
-__all__ = ["ParsedDocument", "Limits", "RawDocument", "parse_raw", "read_flow", "read_xml_invoice", "split_flow"]
+__all__ = ["Flow", "ParsedDocument", "Limits", "RawDocument", "flow_head", "parse_raw", "read_flow", "read_xml_invoice",
+           "split_flow"]
 
 _XML_READERS = {
     f"{{{INVOICE_NS}}}Invoice": (DocumentFormat.UBL_INVOICE, read_ubl),
@@ -37,33 +41,67 @@ _XML_READERS = {
 
 @dataclasses.dataclass(slots=True)
 class RawDocument:
-    """A document cut out of a flow, not parsed yet: the deposited file itself, or one member of a lot.
+    """A document cut out of a flow, not parsed yet: the deposited file itself, one member of a lot, or a part
+    of a large CSV file (`csv_part`, some of its invoices).
 
     `error` (code, English, French) says why a lot member could not even be extracted; `whole_flow` marks the
-    deposited file itself, which when unreadable makes the whole flow irrecevable. Picklable: it is what worker
-    processes receive."""
+    deposited file itself (or a part of it), which when unreadable makes the whole flow irrecevable. Picklable:
+    it is what worker processes receive."""
 
     origin: Origin
     data: bytes
     container: Container | None = None
     error: tuple[str, str, str] | None = None
     whole_flow: bool = False
+    csv_part: CsvPart | None = None
+
+    @property
+    def invoice_count(self) -> int:
+        """How many invoices it holds, as far as known before parsing (a task's weight)."""
+        return self.csv_part.invoice_count if self.csv_part is not None else 1
 
 
-def read_flow(data: bytes, origin: Origin, limits: Limits = Limits()) -> Iterator[ParsedDocument]:
+Flow = bytes | Path  # a deposited file: its bytes, or where it lies (then it is read a piece at a time)
+HEAD_BYTES = 4096  # what `sniff` looks at
+
+
+def read_flow(flow: Flow, origin: Origin, limits: Limits = Limits()) -> Iterator[ParsedDocument]:
     """Every invoice in a deposited file. Raises UnreadableFlow when the file as a whole cannot be read."""
-    for raw in split_flow(data, origin, limits):
+    for raw in split_flow(flow, origin, limits):
         yield from parse_raw(raw)
 
 
-def split_flow(data: bytes, origin: Origin, limits: Limits = Limits()) -> Iterator[RawDocument]:
-    """The documents of a deposited file, unparsed: the file itself, or each member of a ZIP lot in turn.
+def flow_head(flow: Flow) -> bytes:
+    """The first bytes of a flow: enough to tell its container."""
+    if isinstance(flow, bytes):
+        return flow[:HEAD_BYTES]
+    with open(flow, "rb") as stream:
+        return stream.read(HEAD_BYTES)
+
+
+def split_flow(flow: Flow, origin: Origin, limits: Limits = Limits()) -> Iterator[RawDocument]:
+    """The documents of a deposited file, unparsed: the file itself, each member of a ZIP lot in turn, or the
+    invoices of a CSV file a few at a time. A lot or a CSV file given by path is never read whole.
     Raises UnreadableFlow when the file is empty, of no known type, or a broken or oversized archive."""
-    container = sniff(data)
+    head = flow_head(flow)
+    container = sniff(head if len(head) < HEAD_BYTES or head.strip() else _whole(flow))
     if container is Container.ZIP:
-        yield from _split_lot(data, origin, limits)
+        yield from _split_lot(flow, origin, limits)
+    elif container is Container.CSV:
+        for part in split_csv(_opener(flow)):
+            yield RawDocument(origin, part.data, container, whole_flow=True, csv_part=part)
     else:
-        yield RawDocument(origin, data, container, whole_flow=True)
+        yield RawDocument(origin, _whole(flow), container, whole_flow=True)
+
+
+def _whole(flow: Flow) -> bytes:
+    return flow if isinstance(flow, bytes) else flow.read_bytes()
+
+
+def _opener(flow: Flow) -> Callable[[], BinaryIO]:
+    if isinstance(flow, bytes):
+        return lambda: io.BytesIO(flow)
+    return lambda: open(flow, "rb")
 
 
 def parse_raw(raw: RawDocument) -> list[ParsedDocument]:
@@ -73,14 +111,15 @@ def parse_raw(raw: RawDocument) -> list[ParsedDocument]:
         code, message_en, message_fr = raw.error
         return [_unreadable(raw.origin, UnreadableFlow(message_en, message_fr, code=code), raw.data)]
     if raw.whole_flow:
-        return list(_read_single(raw.container, raw.data, raw.origin))
+        return list(_read_single(raw.container, raw.data, raw.origin, raw.csv_part))
     try:
-        return list(_read_single(raw.container, raw.data, raw.origin))
+        return list(_read_single(raw.container, raw.data, raw.origin, raw.csv_part))
     except UnreadableFlow as exc:
         return [_unreadable(raw.origin, exc, raw.data)]
 
 
-def _read_single(container: Container, data: bytes, origin: Origin) -> Iterator[ParsedDocument]:
+def _read_single(container: Container, data: bytes, origin: Origin, csv_part: CsvPart | None = None
+                 ) -> Iterator[ParsedDocument]:
     if container is Container.XML:
         yield read_xml_invoice(data, origin)
     elif container is Container.PDF:
@@ -89,7 +128,7 @@ def _read_single(container: Container, data: bytes, origin: Origin) -> Iterator[
         document.format = document.invoice.format = DocumentFormat.FACTURX_PDF
         yield document
     else:
-        yield from parse_csv(data, origin)
+        yield from parse_csv(data, origin, csv_part)
 
 
 def read_xml_invoice(data: bytes, origin: Origin, raw: bytes | None = None) -> ParsedDocument:
@@ -111,10 +150,12 @@ def read_xml_invoice(data: bytes, origin: Origin, raw: bytes | None = None) -> P
                           raw=raw if raw is not None else data, tree=tree, findings=findings)
 
 
-def _split_lot(data: bytes, origin: Origin, limits: Limits, prefix: str = "", depth: int = 1
-               ) -> Iterator[RawDocument]:
-    """Each member of a ZIP lot in turn; a member that is a ZIP is opened up to `limits.zip_max_depth`."""
-    for member in iter_members(data, limits, prefix, depth):
+def _split_lot(data: bytes, origin: Origin, limits: Limits, prefix: str = "", depth: int = 1,
+               budget: Budget | None = None) -> Iterator[RawDocument]:
+    """Each member of a ZIP lot in turn; a member that is a ZIP is opened up to `limits.zip_max_depth`, within
+    the same budget. A zip bomb anywhere (ZipBomb) stops the whole lot; other problems refuse one member."""
+    budget = budget if budget is not None else Budget.of(limits)
+    for member in iter_members(data, limits, prefix, depth, budget):
         member_origin = dataclasses.replace(origin, member=member.name, index=0)
         if member.error is not None:
             yield RawDocument(member_origin, b"", error=_error_of(member.error))
@@ -125,12 +166,21 @@ def _split_lot(data: bytes, origin: Origin, limits: Limits, prefix: str = "", de
             yield RawDocument(member_origin, member.data, error=_error_of(exc))
             continue
         if container is Container.ZIP:
-            try:
-                yield from _split_lot(member.data, origin, limits, f"{member.name}!", depth + 1)
-            except UnreadableFlow as exc:
-                yield RawDocument(member_origin, member.data, error=_error_of(exc))
+            yield from _split_nested(member.data, member_origin, origin, limits, depth, budget)
         else:
             yield RawDocument(member_origin, member.data, container)
+
+
+def _split_nested(data: bytes, member_origin: Origin, origin: Origin, limits: Limits, depth: int, budget: Budget
+                  ) -> Iterator[RawDocument]:
+    """The members of a lot inside a lot; the nested lot is refused as one member when it cannot be read or is
+    nested too deep, but a bomb inside it stops the whole deposited lot."""
+    try:
+        yield from _split_lot(data, origin, limits, f"{member_origin.member}!", depth + 1, budget)
+    except ZipBomb:
+        raise
+    except UnreadableFlow as exc:
+        yield RawDocument(member_origin, data, error=_error_of(exc))
 
 
 def _error_of(exc: UnreadableFlow) -> tuple[str, str, str]:

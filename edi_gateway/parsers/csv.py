@@ -13,11 +13,13 @@ import csv
 import io
 import re
 import unicodedata
+from array import array
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from datetime import date
 from decimal import ROUND_HALF_UP, Context, Decimal, localcontext
-from typing import Any, NamedTuple
+from itertools import chain
+from typing import Any, BinaryIO, NamedTuple
 
 import pandas as pd
 
@@ -186,19 +188,154 @@ _ALIAS_INDEX: dict[str, str] = {
 # --------------------------------------------------------------------------------------------------------------
 
 
-def parse_csv(data: bytes, origin: Origin) -> Iterator[ParsedDocument]:
-    """The invoices of a CSV file, in order of first appearance.
+def parse_csv(data: bytes, origin: Origin, part: CsvPart | None = None) -> Iterator[ParsedDocument]:
+    """The invoices of a CSV file, in order of first appearance; or of one `part` of a large file cut by
+    `split_csv` (then `data` is `part.data`, and rows and invoices are numbered as in the whole file).
 
     The whole file is decoded and its header checked at call time, so `UnreadableFlow` is raised by this call;
     the invoices themselves are then built one at a time as the iterator is consumed.
     """
     sheet = _read_sheet(data)
-    return _documents(sheet, origin)
+    first_index = 1
+    if part is not None:
+        sheet.row_numbers, first_index = part.row_numbers, part.first_index
+    return _documents(sheet, origin, first_index)
 
 
-def _documents(sheet: _Sheet, origin: Origin) -> Iterator[ParsedDocument]:
-    for index, rows in enumerate(_invoice_groups(sheet), start=1):
+def _documents(sheet: _Sheet, origin: Origin, first_index: int = 1) -> Iterator[ParsedDocument]:
+    for index, rows in enumerate(_invoice_groups(sheet), start=first_index):
         yield _document(sheet, rows, replace(origin, index=index))
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Large files: cut into parts of whole invoices, read as a stream
+# --------------------------------------------------------------------------------------------------------------
+INVOICES_PER_PART = 10  # a part is what a worker parses in one go: small enough to spread a lot over the workers
+
+
+@dataclass(slots=True)
+class CsvPart:
+    """Some whole invoices of a CSV file: the header and their records as UTF-8 CSV, with each record's row
+    number in the original file and the index of the part's first invoice. Parsed by `parse_csv(data, origin,
+    part)` into the same documents, with the same locations, as the whole file would give."""
+
+    data: bytes
+    row_numbers: list[int]
+    first_index: int
+    invoice_count: int
+
+
+def split_csv(open_binary: Callable[[], BinaryIO], invoices_per_part: int = INVOICES_PER_PART
+              ) -> Iterator[CsvPart]:
+    """The invoices of a CSV file, `invoices_per_part` at a time, in order of first appearance, without ever
+    holding the file: a first pass notes which invoice each record belongs to, a second one hands each part on
+    as soon as its last record is read (at once for a file whose invoices' rows are contiguous).
+
+    `open_binary` opens the file from its start (it is called once per pass). The header, encoding and layout
+    are checked on the first pass, so a file that cannot be read raises UnreadableFlow before any part."""
+    encoding, index = _index_records(open_binary, invoices_per_part)
+    return _parts(open_binary, encoding, index, invoices_per_part)
+
+
+@dataclass(slots=True)
+class _RecordIndex:
+    sheet: _Sheet  # header, delimiter, columns and first row number; no rows
+    invoice_of: array  # invoice number (0-based, order of first appearance) of each data record, -1 for none
+    part_ends: list[int]  # per part, the index of its last record
+
+
+def _index_records(open_binary: Callable[[], BinaryIO], invoices_per_part: int) -> tuple[str, _RecordIndex]:
+    """The file's encoding (UTF-16 with its BOM, else UTF-8, else Windows-1252, as `_decode`) and its index."""
+    with open_binary() as stream:
+        head = stream.read(2)
+    encodings = ("utf-16",) if head in (b"\xff\xfe", b"\xfe\xff") else ("utf-8-sig", "cp1252")
+    for encoding in encodings:
+        try:
+            return encoding, _index_with(open_binary, encoding, invoices_per_part)
+        except UnicodeDecodeError:
+            continue
+    raise _decode_error()
+
+
+def _open_records(stream: BinaryIO, encoding: str) -> tuple[_Sheet, Iterator[list[str]]]:
+    """The header (as a sheet without rows) and an iterator over the data records of an open file."""
+    text = io.TextIOWrapper(stream, encoding=encoding, newline="")
+    blank_lines, line = 0, text.readline()
+    while line and not line.strip():
+        blank_lines, line = blank_lines + 1, text.readline()
+    if not line:
+        raise EmptyFile("The file holds no text.", "Le fichier ne contient aucun texte.")
+    delimiter = _sniff_delimiter(line.splitlines()[0])
+    records = csv.reader(chain([line], text), delimiter=delimiter)
+    try:
+        header = next(records)
+    except csv.Error as exc:
+        raise _syntax_error(exc) from None
+    columns = _match_columns(header)
+    _require_columns(columns, header)
+    return _Sheet(header, [], blank_lines + 2, delimiter, columns), _checked_records(records, len(header),
+                                                                                   blank_lines + 2)
+
+
+def _checked_records(records: Iterator[list[str]], width: int, first_row: int) -> Iterator[list[str]]:
+    try:
+        for number, record in enumerate(records, start=first_row):
+            if len(record) > width:
+                _check_extra_cells(record, width, number)
+            yield record
+    except csv.Error as exc:
+        raise _syntax_error(exc) from None
+
+
+def _index_with(open_binary: Callable[[], BinaryIO], encoding: str, invoices_per_part: int) -> _RecordIndex:
+    with open_binary() as stream:
+        sheet, records = _open_records(stream, encoding)
+        invoices: dict[tuple[str, ...], int] = {}
+        invoice_of, part_ends = array("q"), []
+        for position, record in enumerate(records):
+            if not _is_filled(record):
+                invoice_of.append(-1)
+                continue
+            invoice = invoices.setdefault(_group_key(sheet, record, position), len(invoices))
+            invoice_of.append(invoice)
+            part = invoice // invoices_per_part
+            if part == len(part_ends):
+                part_ends.append(position)
+            else:
+                part_ends[part] = max(part_ends[part], position)
+    if not invoices:
+        raise EmptyFile("The file has a header but no invoice rows.",
+                        "Le fichier a une ligne d'en-tête mais aucune ligne de facture.")
+    # a part is complete once the last record of every invoice before it has been read too
+    for part in range(1, len(part_ends)):
+        part_ends[part] = max(part_ends[part], part_ends[part - 1])
+    return _RecordIndex(sheet, invoice_of, part_ends)
+
+
+def _parts(open_binary: Callable[[], BinaryIO], encoding: str, index: _RecordIndex, invoices_per_part: int
+           ) -> Iterator[CsvPart]:
+    pending: dict[int, list[tuple[int, list[str]]]] = {}  # part -> (record position, cells) read so far
+    next_part = 0
+    with open_binary() as stream:
+        sheet, records = _open_records(stream, encoding)
+        for position, record in enumerate(records):
+            invoice = index.invoice_of[position] if position < len(index.invoice_of) else -1
+            if invoice >= 0:
+                pending.setdefault(invoice // invoices_per_part, []).append((position, record))
+            while next_part < len(index.part_ends) and index.part_ends[next_part] <= position:
+                yield _part(sheet, pending.pop(next_part), next_part * invoices_per_part + 1, index, invoices_per_part)
+                next_part += 1
+
+
+def _part(sheet: _Sheet, records: list[tuple[int, list[str]]], first_index: int, index: _RecordIndex,
+          invoices_per_part: int) -> CsvPart:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=sheet.delimiter, lineterminator="\n")
+    writer.writerow(sheet.header)
+    writer.writerows(cells for _position, cells in records)
+    invoices = {index.invoice_of[position] for position, _cells in records}
+    return CsvPart(buffer.getvalue().encode("utf-8"), [sheet.row_number(position) for position, _ in records],
+                   first_index, len(invoices))
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -215,6 +352,7 @@ class _Sheet:
     first_row: int  # spreadsheet row number of rows[0] (the header is row first_row - 1)
     delimiter: str
     columns: dict[str, int]
+    row_numbers: list[int] | None = None  # a part of a file: the original row number of each of its rows
 
     @property
     def has_lines(self) -> bool:
@@ -224,13 +362,14 @@ class _Sheet:
         return self.header[self.columns[column]].strip()
 
     def row_number(self, index: int) -> int:
-        return self.first_row + index
+        return self.row_numbers[index] if self.row_numbers is not None else self.first_row + index
 
 
 def _read_sheet(data: bytes) -> _Sheet:
     if not data.strip():
         raise EmptyFile("The file is empty.", "Le fichier est vide.")
     text = _decode(data)
+    _refuse_control_characters(text)
     blank_lines, text = _skip_leading_blank_lines(text)
     if not text.strip():
         raise EmptyFile("The file holds no text.", "Le fichier ne contient aucun texte.")
@@ -254,9 +393,33 @@ def _decode(data: bytes) -> str:
             return data.decode(encoding)
         except UnicodeDecodeError:
             continue
-    raise MalformedContent(
+    raise _decode_error()
+
+
+def _decode_error() -> MalformedContent:
+    return MalformedContent(
         "The file is not text in UTF-8, Windows-1252 (cp1252) or UTF-16.",
         "Le fichier n'est pas un texte en UTF-8, Windows-1252 (cp1252) ou UTF-16.",
+    )
+
+
+# C0 controls but tab, CR and LF, DEL, and the two non-characters XML cannot carry: never in a spreadsheet's text,
+# and no report, status message or certificate could hold them.
+_CONTROL_CHARACTER = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
+
+
+def _refuse_control_characters(text: str) -> None:
+    """A text CSV holds no control character: one found is a damaged or binary file, refused with its place."""
+    found = _CONTROL_CHARACTER.search(text)
+    if found is None:
+        return
+    line = text.count("\n", 0, found.start()) + 1
+    code = f"U+{ord(found.group()):04X}"
+    raise MalformedContent(
+        f"Line {line} holds the control character {code}, which a text CSV never contains: the file is damaged "
+        f"or not a CSV export.",
+        f"La ligne {line} contient le caractère de contrôle {code}, qu'un CSV texte ne contient jamais : le "
+        f"fichier est abîmé ou n'est pas un export CSV.",
     )
 
 
@@ -310,15 +473,20 @@ def _tokenise_ragged(text: str, delimiter: str, blank_lines: int) -> list[list[s
         raise _syntax_error(exc) from None
     width = len(records[0])
     for number, record in enumerate(records, start=blank_lines + 1):
-        if any(cell.strip() for cell in record[width:]):
-            raise MalformedContent(
-                f"Row {number} has {len(record)} cells but the header has {width}: quote any value holding the "
-                f"delimiter (a decimal comma in a comma-separated file, for instance).",
-                f"La ligne {number} a {len(record)} cellules mais l'en-tête en a {width} : mettre entre "
-                f"guillemets toute valeur contenant le séparateur (une virgule décimale dans un fichier séparé "
-                f"par des virgules, par exemple).",
-            )
+        _check_extra_cells(record, width, number)
     return [record[:width] + [""] * (width - len(record)) for record in records]
+
+
+def _check_extra_cells(record: list[str], width: int, number: int) -> None:
+    """A record longer than the header may only have empty cells beyond it."""
+    if any(cell.strip() for cell in record[width:]):
+        raise MalformedContent(
+            f"Row {number} has {len(record)} cells but the header has {width}: quote any value holding the "
+            f"delimiter (a decimal comma in a comma-separated file, for instance).",
+            f"La ligne {number} a {len(record)} cellules mais l'en-tête en a {width} : mettre entre "
+            f"guillemets toute valeur contenant le séparateur (une virgule décimale dans un fichier séparé "
+            f"par des virgules, par exemple).",
+        )
 
 
 def _syntax_error(exc: Exception) -> MalformedContent:
