@@ -59,3 +59,8 @@ class ExtractionFailed(UnreadableFlow):
 
 class TooLarge(UnreadableFlow):
     code = "IRR_TAILLE"
+
+
+class ZipBomb(TooLarge):
+    """A ZIP lot expands beyond its limits (compression ratio, total size, member count): a decompression bomb.
+    Reading stops at once and the whole lot is refused, even when the bomb is a member of a nested lot."""

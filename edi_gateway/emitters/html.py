@@ -37,6 +37,7 @@ from markupsafe import Markup
 
 from ..ledger.models import BatchRow, FindingRow, InvoiceRow
 from .outbox import atomic_writer
+from .reports import clip
 
 REPORT_NAME = "report.html"
 PAGE_SIZE = 100
@@ -176,8 +177,8 @@ def _count_rules(rules: dict[str, RuleCount], findings: list[FindingRow]) -> Non
     per_invoice = Counter(finding.rule for finding in findings)
     for finding in findings:
         if finding.rule not in rules:
-            rules[finding.rule] = RuleCount(finding.rule, finding.severity, example_en=finding.message_en or "",
-                                            example_fr=finding.message_fr or "")
+            rules[finding.rule] = RuleCount(finding.rule, finding.severity, example_en=clip(finding.message_en) or "",
+                                            example_fr=clip(finding.message_fr) or "")
     for rule, times in per_invoice.items():
         rules[rule].invoices += 1
         rules[rule].findings += times
@@ -212,14 +213,15 @@ def _payload(invoices: Iterable[InvoiceRow]) -> dict:
 
 
 def _row(invoice: InvoiceRow, definitions: _Interner, locations: _Interner) -> list:
-    findings = [[definitions(_definition(f)), locations(f.location or ""), f.value] for f in invoice.findings]
+    findings = [[definitions(_definition(f)), locations(clip(f.location) or ""), clip(f.value)]
+                for f in invoice.findings]
     return [invoice.position, invoice.origin, invoice.number, invoice.supplier_id, invoice.decision,
             invoice.recipient_id, invoice.service_code, invoice.billing_frame, findings]
 
 
 def _definition(finding: FindingRow) -> tuple:
-    return (finding.rule, finding.severity, finding.bt or "", finding.field or "", finding.message_fr or "",
-            finding.message_en or "", finding.hint or "", finding.source or "")
+    return (finding.rule, finding.severity, finding.bt or "", finding.field or "", clip(finding.message_fr) or "",
+            clip(finding.message_en) or "", clip(finding.hint) or "", finding.source or "")
 
 
 def script_json(document) -> str:

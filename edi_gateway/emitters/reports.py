@@ -23,6 +23,7 @@ ACCEPTANCE_COLUMNS = ("invoice", "number", "issue_date", "type_code", "supplier"
 REJECTION_COLUMNS = ("invoice", "number", "supplier", "recipient", "rule", "severity", "bt", "field", "location",
                      "value", "message_fr", "message_en", "hint", "source")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+MAX_TEXT = 2000  # characters of a finding's message, hint, value or location in a report, as in CDAR messages
 _PLAIN_NUMBER = re.compile(r"^[+-]?\d+(\.\d+)?$")
 
 
@@ -116,8 +117,16 @@ def _rejected_entry(row: InvoiceRow) -> dict:
 
 def _finding_entry(finding) -> dict:
     return {"rule": finding.rule, "severity": finding.severity, "bt": finding.bt, "field": finding.field,
-            "location": finding.location, "value": finding.value, "message_fr": finding.message_fr,
-            "message_en": finding.message_en, "hint": finding.hint, "source": finding.source}
+            "location": clip(finding.location), "value": clip(finding.value), "message_fr": clip(finding.message_fr),
+            "message_en": clip(finding.message_en), "hint": clip(finding.hint), "source": finding.source}
+
+
+def clip(text: str | None) -> str | None:
+    """`text` cut to MAX_TEXT characters (ending with "…"): a message quoting a megabyte-long invoice field must
+    not make every report of the batch a megabyte longer."""
+    if text is None or len(text) <= MAX_TEXT:
+        return text
+    return text[:MAX_TEXT - 1] + "…"
 
 
 def _rejection_rows(batch: BatchRow, rejected: Iterable[InvoiceRow], flow_findings: list[dict]):

@@ -251,10 +251,28 @@ def _index_records(open_binary: Callable[[], BinaryIO], invoices_per_part: int) 
     encodings = ("utf-16",) if head in (b"\xff\xfe", b"\xfe\xff") else ("utf-8-sig", "cp1252")
     for encoding in encodings:
         try:
-            return encoding, _index_with(open_binary, encoding, invoices_per_part)
+            index = _index_with(open_binary, encoding, invoices_per_part)
         except UnicodeDecodeError:
             continue
+        if encoding == "cp1252":
+            _refuse_mixed_encodings_in(open_binary)
+        return encoding, index
     raise _decode_error()
+
+
+def _refuse_mixed_encodings_in(open_binary: Callable[[], BinaryIO]) -> None:
+    """`_refuse_mixed_encodings` on a file read a block at a time (blocks overlap by the 2 bytes a match spans)."""
+    with open_binary() as stream:
+        carried, lines_before = b"", 0
+        while block := stream.read(1 << 20):
+            window = carried + block
+            try:
+                _refuse_mixed_encodings(window)
+            except MalformedContent:
+                found = _UTF8_LETTER.search(window)
+                _refuse_mixed_encodings(b"\n" * (lines_before - carried.count(b"\n")) + window[:found.end()])
+            lines_before += block.count(b"\n")
+            carried = window[-2:]
 
 
 def _open_records(stream: BinaryIO, encoding: str) -> tuple[_Sheet, Iterator[list[str]]]:
@@ -271,6 +289,7 @@ def _open_records(stream: BinaryIO, encoding: str) -> tuple[_Sheet, Iterator[lis
         header = next(records)
     except csv.Error as exc:
         raise _syntax_error(exc) from None
+    _refuse_control_characters("\n" * blank_lines + "".join(header))
     columns = _match_columns(header)
     _require_columns(columns, header)
     return _Sheet(header, [], blank_lines + 2, delimiter, columns), _checked_records(records, len(header),
@@ -278,13 +297,29 @@ def _open_records(stream: BinaryIO, encoding: str) -> tuple[_Sheet, Iterator[lis
 
 
 def _checked_records(records: Iterator[list[str]], width: int, first_row: int) -> Iterator[list[str]]:
+    number = first_row - 1
     try:
         for number, record in enumerate(records, start=first_row):
             if len(record) > width:
                 _check_extra_cells(record, width, number)
+            if _CONTROL_CHARACTER.search("".join(record)):  # one search per record, not per cell
+                _refuse_control_characters("\n" * (number - 1) + "".join(record))
             yield record
     except csv.Error as exc:
-        raise _syntax_error(exc) from None
+        raise _record_error(exc, number + 1) from None
+
+
+def _record_error(exc: csv.Error, row: int) -> MalformedContent:
+    """The csv module's error on a record, with the row; a cell beyond its size limit said plainly."""
+    if "field larger than field limit" not in str(exc):
+        return _syntax_error(exc)
+    limit = csv.field_size_limit()
+    return MalformedContent(
+        f"Row {row} holds a cell longer than {limit} characters: no invoice field is that long (a quote left "
+        f"open, or a value pasted many times).",
+        f"La ligne {row} contient une cellule de plus de {limit} caractères : aucun champ de facture n'est aussi "
+        f"long (un guillemet resté ouvert, ou une valeur collée de nombreuses fois).",
+    )
 
 
 def _index_with(open_binary: Callable[[], BinaryIO], encoding: str, invoices_per_part: int) -> _RecordIndex:
@@ -386,13 +421,17 @@ def _read_sheet(data: bytes) -> _Sheet:
 
 
 def _decode(data: bytes) -> str:
-    """UTF-16 when it starts with its BOM, else UTF-8 (BOM or not), else Windows-1252."""
+    """UTF-16 when it starts with its BOM, else UTF-8 (BOM or not), else Windows-1252 unless UTF-8 text shows
+    through (a file mixing both, which no single decoding reads right)."""
     encodings = ("utf-16",) if data[:2] in (b"\xff\xfe", b"\xfe\xff") else ("utf-8-sig", "cp1252")
     for encoding in encodings:
         try:
-            return data.decode(encoding)
+            text = data.decode(encoding)
         except UnicodeDecodeError:
             continue
+        if encoding == "cp1252":
+            _refuse_mixed_encodings(data)
+        return text
     raise _decode_error()
 
 
@@ -400,6 +439,26 @@ def _decode_error() -> MalformedContent:
     return MalformedContent(
         "The file is not text in UTF-8, Windows-1252 (cp1252) or UTF-16.",
         "Le fichier n'est pas un texte en UTF-8, Windows-1252 (cp1252) ou UTF-16.",
+    )
+
+
+# UTF-8 for the accented letters of French (À-ÿ: C3 80-BF) and €: in Windows-1252 text they would read "Ã©", "â‚¬",
+# which no French spreadsheet writes.
+_UTF8_LETTER = re.compile(rb"\xc3[\x80-\xbf]|\xe2\x82\xac")
+
+
+def _refuse_mixed_encodings(data: bytes) -> None:
+    """A file that is not UTF-8 yet holds UTF-8 letters mixes two encodings: refused, with the first such line."""
+    found = _UTF8_LETTER.search(data)
+    if found is None:
+        return
+    line = data.count(b"\n", 0, found.start()) + 1
+    raise MalformedContent(
+        f"The file mixes encodings: it is not UTF-8 throughout, yet line {line} holds UTF-8 text (the rest reads as "
+        f"Windows-1252). Save the whole file in one encoding, UTF-8 preferably.",
+        f"Le fichier mélange des encodages : il n'est pas entièrement en UTF-8, mais la ligne {line} contient du "
+        f"texte UTF-8 (le reste se lit en Windows-1252). Enregistrer tout le fichier dans un seul encodage, UTF-8 "
+        f"de préférence.",
     )
 
 
@@ -533,7 +592,7 @@ def _missing_columns_error(missing: list[tuple[str, ...]], header: list[str]) ->
 
 
 def _is_filled(row: list[str]) -> bool:
-    return any(cell.strip() for cell in row)
+    return bool("".join(row).strip())  # some cell is not blank
 
 
 # --------------------------------------------------------------------------------------------------------------

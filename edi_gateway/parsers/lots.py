@@ -20,6 +20,7 @@ import zipfile
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 from ..errors import MalformedContent, TooLarge, UnreadableFlow, ZipBomb
 
@@ -61,15 +62,17 @@ _EXTRACTION_ERRORS = (zipfile.BadZipFile, OSError, EOFError, NotImplementedError
                       zlib.error, lzma.LZMAError)
 
 
-def iter_members(data: bytes, limits: Limits, prefix: str = "", depth: int = 1, budget: Budget | None = None
+def iter_members(data: bytes | Path, limits: Limits, prefix: str = "", depth: int = 1, budget: Budget | None = None
                  ) -> Iterator[Member]:
-    """Yield each file of the ZIP `data`, in archive order. A broken archive raises MalformedContent, one nested
+    """Yield each file of the ZIP `data` (its bytes, or its path: then only the member in hand is held in memory),
+    in archive order. A broken archive raises MalformedContent, one nested
     too deep TooLarge, a decompression bomb ZipBomb (`budget`: what the enclosing lot has left, if nested)."""
     if depth > limits.zip_max_depth:
         raise TooLarge(f"ZIP nested deeper than {limits.zip_max_depth} levels",
                        f"ZIP imbriqué sur plus de {limits.zip_max_depth} niveaux")
     budget = budget if budget is not None else Budget.of(limits)
     archive, files = _open(data)
+    archive_size = data.stat().st_size if isinstance(data, Path) else len(data)
     _spend_members(files, limits, budget)
     _check_declared_size(files, limits, budget)
     with archive:
@@ -79,7 +82,7 @@ def iter_members(data: bytes, limits: Limits, prefix: str = "", depth: int = 1, 
                 yield Member(name, None, _unsafe_name_error(info.filename))
                 continue
             try:
-                content = _read_bounded(archive, info, limits, budget, len(data))
+                content = _read_bounded(archive, info, limits, budget, archive_size)
             except ZipBomb:
                 raise  # stop reading the lot at once
             except UnreadableFlow as exc:
@@ -88,9 +91,9 @@ def iter_members(data: bytes, limits: Limits, prefix: str = "", depth: int = 1, 
             yield Member(name, content)
 
 
-def _open(data: bytes) -> tuple[zipfile.ZipFile, list[zipfile.ZipInfo]]:
+def _open(data: bytes | Path) -> tuple[zipfile.ZipFile, list[zipfile.ZipInfo]]:
     try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
+        archive = zipfile.ZipFile(data if isinstance(data, Path) else io.BytesIO(data))
         infos = archive.infolist()
     except _EXTRACTION_ERRORS as exc:
         raise MalformedContent(f"Unreadable ZIP archive: {exc}", f"Archive ZIP illisible : {exc}",

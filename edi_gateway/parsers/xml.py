@@ -29,23 +29,53 @@ def _xpath(path: str, ns: dict[str, str]) -> etree.XPath:
 
 _DECIMAL_TEXT = re.compile(r"^\s*[+-]?(\d+(\.\d*)?|\.\d+)\s*$")
 MAX_DECIMALS = 6  # more than the platform ever accepts (amounts 2, quantities 4, prices 6)
+MAX_INTEGER_DIGITS = 15  # as for CSV: beyond, no invoice amount is real, and arithmetic leaves Decimal's precision
+
+
+def _decimal_problem(text: str) -> tuple[str, str] | None:
+    """Why `text` is not an acceptable decimal number (English, French), or None when it is one."""
+    if not _DECIMAL_TEXT.match(text):
+        return "digits and one point only: no exponent, NaN or Infinity", \
+            "des chiffres et un point seulement : ni exposant, ni NaN, ni Infinity"
+    integer, _, decimals = text.strip().lstrip("+-").partition(".")
+    if len(decimals) > MAX_DECIMALS:
+        return f"more than {MAX_DECIMALS} decimals", f"plus de {MAX_DECIMALS} décimales"
+    if len(integer.lstrip("0")) > MAX_INTEGER_DIGITS:
+        return f"more than {MAX_INTEGER_DIGITS} digits before the point", \
+            f"plus de {MAX_INTEGER_DIGITS} chiffres avant la virgule"
+    return None
 
 
 def parse_xml(data: bytes) -> etree._ElementTree:
-    """Parse bytes into a tree, refusing DOCTYPE declarations. Raises MalformedContent with the parser's reason."""
+    """Parse bytes into a tree, refusing DOCTYPE declarations (XXE, entity expansion). Raises MalformedContent
+    with the reason: the DOCTYPE when there is one, even if the parser stopped first (a billion laughs trips
+    libxml2's amplification guard), else the parser's own message."""
     try:
         root = etree.fromstring(data, _SAFE_PARSER)
     except etree.XMLSyntaxError as exc:
+        if _declares_doctype(data):
+            raise _doctype_refused(f" ({exc})") from None
         raise MalformedContent(
             f"Not well-formed XML: {exc}", f"XML mal formé : {exc}", code="IRR_SYNTAX"
         ) from None
     tree = root.getroottree()
     if tree.docinfo.doctype:
-        raise MalformedContent(
-            "XML with a DOCTYPE declaration is refused (entities are not allowed in invoices)",
-            "XML avec une déclaration DOCTYPE refusé (les entités sont interdites dans une facture)",
-        )
+        raise _doctype_refused("")
     return tree
+
+
+_DOCTYPE_MARKS = tuple("<!DOCTYPE".encode(encoding) for encoding in ("ascii", "utf-16-le", "utf-16-be"))
+
+
+def _declares_doctype(data: bytes) -> bool:
+    return any(mark in data for mark in _DOCTYPE_MARKS)
+
+
+def _doctype_refused(detail: str) -> MalformedContent:
+    return MalformedContent(
+        f"XML with a DOCTYPE declaration is refused (entities are not allowed in invoices){detail}",
+        f"XML avec une déclaration DOCTYPE refusé (les entités sont interdites dans une facture){detail}",
+    )
 
 
 class XmlReader:
@@ -149,11 +179,14 @@ class XmlReader:
         return value.strip() or None if value is not None else None
 
     def decimal_of(self, text: str, field: str) -> Decimal | None:
-        if _DECIMAL_TEXT.match(text):
-            value = Decimal(text.strip())
-            if -value.as_tuple().exponent <= MAX_DECIMALS:
-                return value
-        self._unreadable(field, text, "a decimal number", "un nombre décimal", "Write numbers as 1234.56")
+        """A plain decimal number (no exponent, NaN or Infinity), at most MAX_DECIMALS decimals and
+        MAX_INTEGER_DIGITS digits before the point; else None and an XML-VALUE finding saying which limit."""
+        reason = _decimal_problem(text)
+        if reason is None:
+            return Decimal(text.strip())
+        self._unreadable(field, text, f"a decimal number ({reason[0]})", f"un nombre décimal ({reason[1]})",
+                         f"Write numbers as 1234.56: digits and a point only, at most {MAX_INTEGER_DIGITS} digits "
+                         f"before the point and {MAX_DECIMALS} after")
         return None
 
     def date(self, path: str, field: str, compact: bool = False) -> date | None:
