@@ -6,11 +6,12 @@ import hashlib
 from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime, timezone
 from importlib.resources import files
+from itertools import islice
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import create_engine, event, select, tuple_, update
+from sqlalchemy import create_engine, event, insert, select, tuple_, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, selectinload, sessionmaker
@@ -182,16 +183,10 @@ class Ledger:
         with self.session() as session:
             batch = session.get(BatchRow, batch_id)
             accepted = rejected = 0
-            for position, verdict in enumerate(verdicts, start=1):
-                row = _invoice_row(batch_id, position, verdict)
-                session.add(row)
-                status = DEPOSITED if verdict.decision is Decision.ACCEPTED else REJECTED
-                session.add(StatusEventRow(batch_id=batch_id, invoice=row, code=status[0], label=status[1],
-                                           reason_code=verdict.reason_code, at=at))
-                accepted += verdict.decision is Decision.ACCEPTED
-                rejected += verdict.decision is Decision.REJECTED
-                if position % _ROWS_PER_FLUSH == 0:  # send the rows, and let go of them: memory stays flat
-                    self._flush_and_forget(session, batch)
+            for page in _pages(enumerate(verdicts, start=1), _ROWS_PER_FLUSH):  # memory stays flat
+                _insert_invoices(session, batch_id, page, at)
+                accepted += sum(verdict.decision is Decision.ACCEPTED for _position, verdict in page)
+                rejected += sum(verdict.decision is Decision.REJECTED for _position, verdict in page)
             if not accepted + rejected:
                 session.rollback()
                 return None
@@ -207,19 +202,6 @@ class Ledger:
                 session.rollback()
                 raise DuplicateRace(str(exc.orig)) from None
             return batch
-
-    @staticmethod
-    def _flush_and_forget(session: Session, keep: BatchRow) -> None:
-        """Write the pending rows inside the open transaction, then drop them from the session (a lot of 100,000
-        invoices is recorded in one transaction without holding 100,000 rows in memory)."""
-        try:
-            session.flush()
-        except IntegrityError as exc:
-            session.rollback()
-            raise DuplicateRace(str(exc.orig)) from None
-        for row in list(session):
-            if row is not keep:
-                session.expunge(row)
 
     def mark_routed(self, batch_id: str, routed: dict[int, str]) -> None:
         """Record where accepted invoices were delivered (position -> path in the outbox): status 203, made
@@ -277,34 +259,70 @@ class Ledger:
                 .options(selectinload(InvoiceRow.findings), selectinload(InvoiceRow.status_events))).all())
 
 
-def _invoice_row(batch_id: str, position: int, verdict: Verdict) -> InvoiceRow:
+def _pages(items: Iterable, size: int) -> Iterator[list]:
+    iterator = iter(items)
+    while page := list(islice(iterator, size)):
+        yield page
+
+
+def _insert_invoices(session: Session, batch_id: str, page: list[tuple[int, Verdict]], at: datetime) -> None:
+    """Insert a page of invoices with their findings and first status event, three statements in all (executemany
+    inside the batch's transaction: no ORM object per row). Raises DuplicateRace when the unique index on
+    accepted invoices refuses one."""
+    try:
+        ids = session.execute(insert(InvoiceRow).returning(InvoiceRow.id, sort_by_parameter_order=True),
+                              [_invoice_values(batch_id, position, verdict) for position, verdict in page]
+                              ).scalars().all()
+        findings = [_finding_values(invoice_id, finding)
+                    for invoice_id, (_position, verdict) in zip(ids, page) for finding in verdict.findings]
+        if findings:
+            session.execute(insert(FindingRow), findings)
+        session.execute(insert(StatusEventRow), [_first_event(batch_id, invoice_id, verdict, at)
+                                                 for invoice_id, (_position, verdict) in zip(ids, page)])
+    except IntegrityError as exc:
+        session.rollback()
+        raise DuplicateRace(str(exc.orig)) from None
+
+
+def _invoice_values(batch_id: str, position: int, verdict: Verdict) -> dict:
+    """The ledger row of an invoice, as column values."""
     invoice = verdict.invoice
-    row = InvoiceRow(
+    row = dict(
         batch_id=batch_id, position=position, origin=verdict.origin.label(),
         format=invoice.format.value if invoice else "unreadable", sha256=verdict.sha256,
         decision=verdict.decision.value,
         status_code=(DEPOSITED if verdict.decision is Decision.ACCEPTED else REJECTED)[0],
+        supplier_id=None, number=None, issue_year=None, document_family="invoice", issue_date=None,
+        type_code=None, recipient_id=None, service_code=None, billing_frame=None, engagement_number=None,
+        currency=None, amount_due=None,
     )
     if invoice is not None:
-        row.supplier_id = invoice.supplier_key
-        row.number = invoice.number
-        row.issue_year = invoice.issue_year
-        row.document_family = invoice.document_family
-        row.issue_date = invoice.issue_date.isoformat() if invoice.issue_date else None
-        row.type_code = invoice.type_code
         route = verdict.route
-        row.recipient_id = route.recipient if route else invoice.recipient_key
-        row.service_code = route.service if route else invoice.buyer_reference
-        row.billing_frame = route.frame if route else invoice.business_process
-        row.engagement_number = route.engagement if route else invoice.purchase_order
-        row.currency = (invoice.currency or "")[:3] or None
-        row.amount_due = invoice.totals.payable
+        row.update(
+            supplier_id=invoice.supplier_key, number=invoice.number, issue_year=invoice.issue_year,
+            document_family=invoice.document_family,
+            issue_date=invoice.issue_date.isoformat() if invoice.issue_date else None, type_code=invoice.type_code,
+            recipient_id=route.recipient if route else invoice.recipient_key,
+            service_code=route.service if route else invoice.buyer_reference,
+            billing_frame=route.frame if route else invoice.business_process,
+            engagement_number=route.engagement if route else invoice.purchase_order,
+            currency=(invoice.currency or "")[:3] or None, amount_due=invoice.totals.payable,
+        )
         for name in _INVOICE_TEXTS:
-            setattr(row, name, _fit(getattr(InvoiceRow, name), getattr(row, name)))
-    row.findings = [FindingRow(rule=f.rule, severity=f.severity.value, bt=f.bt, field=f.field, location=f.location,
-                               value=f.value, message_en=f.message_en, message_fr=f.message_fr, hint=f.hint,
-                               source=f.source) for f in verdict.findings]
+            row[name] = _fit(getattr(InvoiceRow, name), row[name])
     return row
+
+
+def _finding_values(invoice_id: int, finding) -> dict:
+    return dict(invoice_id=invoice_id, rule=finding.rule, severity=finding.severity.value, bt=finding.bt,
+                field=finding.field, location=finding.location, value=finding.value, message_en=finding.message_en,
+                message_fr=finding.message_fr, hint=finding.hint, source=finding.source)
+
+
+def _first_event(batch_id: str, invoice_id: int, verdict: Verdict, at: datetime) -> dict:
+    code, label = DEPOSITED if verdict.decision is Decision.ACCEPTED else REJECTED
+    return dict(batch_id=batch_id, invoice_id=invoice_id, code=code, label=label, reason_code=verdict.reason_code,
+                at=at)
 
 
 _INVOICE_TEXTS = ("supplier_id", "number", "type_code", "recipient_id", "service_code", "billing_frame",
