@@ -17,7 +17,7 @@ install-test: $(BIN)/python system-packages
 	$(BIN)/pip install --quiet -e '.[test]'
 
 # System packages the tests need, installed only when missing (CI runs as root on a fresh machine).
-SYSTEM_PACKAGES := chromium openssh-server postgresql
+SYSTEM_PACKAGES := chromium chromium-driver openssh-server postgresql
 system-packages:
 	@missing=""; for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \

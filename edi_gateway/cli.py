@@ -23,6 +23,7 @@ from .model import Decision, Finding, Origin, Severity
 from .pipeline import BatchResult, Gateway, check_documents
 from .progress import batch_progress, configure_logging, log_batches
 from .validators import CheckContext, all_rules
+from .web.cli import add_web_commands
 
 EXIT_OK, EXIT_REJECTED, EXIT_USAGE, EXIT_FAILURE = 0, 1, 2, 3
 
@@ -90,6 +91,7 @@ def _parser() -> argparse.ArgumentParser:
     _add_depositor_commands(commands)
     _add_directory_commands(commands)
     _add_status_commands(commands)
+    add_web_commands(commands)  # `web` and `user` (edi_gateway/web/cli.py; FastAPI is loaded only by `web`)
     return parser
 
 
@@ -147,7 +149,9 @@ def _run(args: argparse.Namespace) -> int:
         _print_summary(results, settings.outbox)
     for error in gateway.source_errors:
         print(f"edi-gateway: source not collected: {error}", file=sys.stderr)
-    return EXIT_FAILURE if gateway.source_errors else EXIT_OK
+    for error in gateway.batch_errors:
+        print(f"edi-gateway: {error}", file=sys.stderr)
+    return EXIT_FAILURE if gateway.source_errors or gateway.batch_errors else EXIT_OK
 
 
 def _watch(args: argparse.Namespace) -> int:
@@ -226,7 +230,10 @@ def _config_check(args: argparse.Namespace) -> int:
     for job in settings.jobs:
         console.print(f"job {job.name}: cron \"{job.cron}\" ({settings.timezone}), sources {list(job.sources)}, "
                       f"misfire grace {job.misfire_grace_seconds} s")
-    console.print(f"database: {settings.database}   outbox: {settings.outbox}   work: {settings.work_dir}")
+    from .ledger.store import redacted_url  # never the password
+
+    console.print(f"database: {redacted_url(settings.database)}   outbox: {settings.outbox}   "
+                  f"work: {settings.work_dir}")
     for warning in warnings:
         print(f"edi-gateway: configuration warning: {warning}", file=sys.stderr)
     if problems:

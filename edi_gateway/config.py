@@ -9,6 +9,7 @@ depositor = "default"           # who owns the files of the inbox root
 settle_seconds = 5              # a file is complete once unchanged this long (the read lock; 0: at once)
 markers = []                    # or [".done", ".ok"]: a file is complete once `<name>.done` lies beside it
 rescan_seconds = 30             # the watcher's full rescan (inotify misses writes made from other hosts on NFS)
+database_retry_seconds = 60     # the ledger unreachable: retried (0.5 s, then doubling) this long, then the run stops
 
 [folders]                       # optional; default: siblings of the inbox
 work = "var/work"
@@ -62,6 +63,14 @@ timezone = "Europe/Paris"
 cron = "0 2 * * *"               # minute hour day month weekday
 sources = ["*"]                  # source names, "inbox" for the inbox and ledger depositors' folders, "*" all
 misfire_grace_seconds = 3600     # a run missed (gateway down) is still made this long after its time
+
+[web]                            # `edi-gateway web`: the read-only console (docs/web.md)
+host = "127.0.0.1"
+port = 8080
+secure_cookies = true            # default: true, except when bound to 127.0.0.1 / localhost (plain HTTP tests)
+session_hours = 8                # a session ends this long after sign-in
+secret_file = "var/web-secret.key"   # signs session cookies; created (mode 600) when missing; or set
+                                     # EDI_GATEWAY_WEB_SECRET
 ```
 Relative paths are relative to the configuration file's folder (or to the current folder without one).
 Every problem found is reported at once, each with the place it was found (`config check`).
@@ -80,10 +89,12 @@ from .ledger.store import default_url
 from .parsers.lots import Limits
 from .policy import OFF, Policy
 
-_SECTIONS = {"gateway", "folders", "limits", "rules", "validation", "sources", "schedule", "engine"}
+_SECTIONS = {"gateway", "folders", "limits", "rules", "validation", "sources", "schedule", "engine", "web"}
+_WEB_KEYS = {"host", "port", "secure_cookies", "session_hours", "secret_file"}
 _ENGINE_KEYS = {"kind", "workers", "scheduler"}
 _VALIDATION_KEYS = {"strict", "french_ctc"}
-_GATEWAY_KEYS = {"inbox", "outbox", "database", "depositor", "settle_seconds", "markers", "rescan_seconds"}
+_GATEWAY_KEYS = {"inbox", "outbox", "database", "depositor", "settle_seconds", "markers", "rescan_seconds",
+                 "database_retry_seconds"}
 _FOLDER_KEYS = {"work", "archive", "quarantine"}
 _GRADES = {"fatal", "warning", OFF}
 INBOX_SOURCE = "inbox"  # the name a schedule uses for the inbox root and the ledger depositors' folders
@@ -154,6 +165,17 @@ class ScheduledJob:
 
 
 @dataclasses.dataclass(frozen=True)
+class WebSettings:
+    """`edi-gateway web`: where the console listens and how it signs its session cookies (docs/web.md)."""
+
+    host: str = "127.0.0.1"
+    port: int = 8080
+    secure_cookies: bool | None = None  # None: on, except when bound to 127.0.0.1 / localhost
+    session_hours: float = 8.0
+    secret_file: Path | None = None  # None: <state dir>/var/web-secret.key
+
+
+@dataclasses.dataclass(frozen=True)
 class Settings:
     inbox: Path
     outbox: Path
@@ -165,6 +187,7 @@ class Settings:
     settle_seconds: float = 0.0
     markers: tuple[str, ...] = ()
     rescan_seconds: float = 30.0
+    database_retry_seconds: float = 60.0  # how long an unreachable ledger is retried before the run stops
     limits: Limits = Limits()
     policy: Policy = Policy()
     strict: bool = False  # also run the official artifacts (see validators/official.py)
@@ -175,6 +198,7 @@ class Settings:
     engine: str = "local"  # local, dask, dask-local (engines/)
     workers: int = 0  # worker processes; 0: every core; 1: in-process
     scheduler: str | None = None  # the Dask scheduler's address, for engine = "dask"
+    web: WebSettings = WebSettings()
 
     @property
     def state_dir(self) -> Path:
@@ -238,11 +262,12 @@ def load_settings(config_file: Path | None = None, *, strict: bool | None = None
         work=_optional_path(base, folders.get("work")), archive=_optional_path(base, folders.get("archive")),
         quarantine=_optional_path(base, folders.get("quarantine")), settle_seconds=settle_seconds, markers=markers,
         rescan_seconds=_number(values, "rescan_seconds", 30.0, "[gateway]", problems, positive=True),
+        database_retry_seconds=_number(values, "database_retry_seconds", 60.0, "[gateway]", problems),
         limits=_limits(document.get("limits", {}), problems),
         policy=_policy(document.get("rules", {}), validation, problems),
         strict=_strict(validation, problems) if strict is None else strict,
         folders=folder_sources, sftp=sftp_accounts, jobs=jobs, timezone=timezone,
-        **_engine(engine, problems),
+        **_engine(engine, problems), web=_web(_section(document, "web", _WEB_KEYS, problems), base, problems),
     )
     if problems:
         where = f"{config_file}: " if config_file is not None else ""
@@ -487,6 +512,18 @@ def _engine(section: dict[str, Any], problems: _Problems) -> dict[str, Any]:
         problems.add("[engine]", "kind = \"dask\" needs scheduler = \"tcp://HOST:PORT\" (or kind = \"dask-local\")")
     workers = _number(section, "workers", 0, "[engine]", problems, whole=True)
     return {"engine": kind, "workers": workers, "scheduler": scheduler}
+
+
+def _web(section: dict[str, Any], base: Path, problems: _Problems) -> WebSettings:
+    port = _number(section, "port", 8080, "[web]", problems, whole=True, positive=True)
+    if port > 65535:
+        problems.add("[web]", f"port = {port}; expected 1 to 65535")
+    secure = section.get("secure_cookies")
+    return WebSettings(
+        host=_text(section, "host", "127.0.0.1", "[web]", problems) or "127.0.0.1", port=port,
+        secure_cookies=None if secure is None else _boolean(section, "secure_cookies", True, "[web]", problems),
+        session_hours=_number(section, "session_hours", 8.0, "[web]", problems, positive=True),
+        secret_file=_optional_path(base, _text(section, "secret_file", None, "[web]", problems)))
 
 
 def _limits(section: dict[str, Any], problems: _Problems) -> Limits:

@@ -23,12 +23,16 @@ import dataclasses
 import functools
 import hashlib
 import logging
+import os
 import secrets
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from itertools import chain, islice
 from pathlib import Path
+from typing import TypeVar
+
+from sqlalchemy.exc import DBAPIError
 
 from .config import ALL_SOURCES, INBOX_SOURCE, FolderSource, Settings, SftpAccount
 from .emitters import routed
@@ -41,7 +45,8 @@ from .ledger.depositors import depositor_inboxes, load_depositor
 from .ledger.directory import structure_count
 from .ledger.models import BatchRow, InvoiceRow
 from .ledger.locks import PROCESS, owner_is_gone
-from .ledger.store import CLAIMED, DuplicateRace, Ledger, now
+from .ledger.store import (CLAIMED, DatabaseUnavailable, DuplicateRace, Ledger, database_unavailable, now,
+                           retry_while_unavailable, unavailable_message)
 from .model import Decision, DocumentFormat, Origin, Verdict
 from .engines import InProcessEngine, make_engine
 from .engines.work import ChunkTask, FlowFailure, check_chunk
@@ -57,6 +62,7 @@ from .validators.engine import all_rules
 from .validators.rules.duplicates import DUPLICATE_RULES, duplicate_key
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 CHUNK_SIZE = 500  # invoices checked between two bulk look-ups in the ledger (check_documents)
 TASK_SIZE = 50  # invoices in a chunk sent to a worker
 PARALLEL_FROM = 2 * TASK_SIZE  # smaller flows are checked in-process: a round trip to workers would cost more
@@ -228,6 +234,7 @@ class Gateway:
         self._turn = threading.RLock()
         self._warned_folders: set[Path] = set()
         self.source_errors: list[str] = []  # sources the last sweep could not collect, and why
+        self.batch_errors: list[str] = []  # files the last sweep left pending after a fault (disk full...), and why
         self._engine = None
 
     def turn(self) -> threading.RLock:
@@ -242,7 +249,8 @@ class Gateway:
         settings = self.settings
         found = {settings.inbox.resolve(): FolderSource(INBOX_SOURCE, settings.depositor, settings.inbox,
                                                         settings.settle_seconds, settings.markers)}
-        for inbox in depositor_inboxes(self.ledger, settings.inbox):
+        inboxes = self._retrying(lambda: depositor_inboxes(self.ledger, settings.inbox), "listing the inboxes")
+        for inbox in inboxes:
             found.setdefault(inbox.folder.resolve(), FolderSource(INBOX_SOURCE, inbox.depositor, inbox.folder,
                                                                   settings.settle_seconds, settings.markers))
         for source in settings.folders:
@@ -253,7 +261,7 @@ class Gateway:
     def pending_count(self) -> int:
         """How many local files are waiting, and how many batches are unfinished (a progress bar's total)."""
         waiting = sum(len(folder.pending_files(s.path, s.settle_seconds, s.markers)) for s in self.folder_sources())
-        return waiting + len(self.ledger.unfinished_batches())
+        return waiting + len(self._retrying(self.ledger.unfinished_batches, "counting unfinished batches"))
 
     def _warn_about_unknown_folders(self, known: set[Path]) -> None:
         """Folders in the inbox root that are no active depositor's inbox: their files wait, and the log says why."""
@@ -290,15 +298,37 @@ class Gateway:
         """Finish what a crash left half done: unfinished batches whose process is gone, and files claimed into
         work/ whose batch row was never written."""
         results = []
+        self.batch_errors = []
         with self._turn:  # no batch of this process is in hand meanwhile: its unfinished ones were abandoned
-            for batch in self.ledger.unfinished_batches():
+            for batch in self._retrying(self.ledger.unfinished_batches, "listing unfinished batches"):
                 if self.stopping.is_set():
                     break
-                if (batch.owner == PROCESS or owner_is_gone(batch.owner)) and \
-                        self.ledger.take_over(batch.id, batch.owner, PROCESS):
-                    results.append(self._resume(batch))
+                if (batch.owner == PROCESS or owner_is_gone(batch.owner)) and self._retrying(
+                        lambda: self.ledger.take_over(batch.id, batch.owner, PROCESS), f"taking over {batch.id}"):
+                    results.append(self._left_pending_on_fault(lambda: self._resume(batch), batch.file_name))
             results += self._adopt_orphans()
         return [r for r in results if r is not None]
+
+    # -- faults -----------------------------------------------------------------------------------------------
+    def _retrying(self, operation: Callable[[], T], what: str) -> T:
+        """`operation()`, tried again with a doubling backoff while the ledger's database cannot be reached, for
+        `[gateway] database_retry_seconds` at most; then DatabaseUnavailable (a LedgerError) stops the sweep. A
+        stop request (SIGTERM) ends the wait."""
+        return retry_while_unavailable(operation, self.ledger.url, self.settings.database_retry_seconds, what,
+                                       wait=self.stopping.wait)
+
+    def _left_pending_on_fault(self, process: Callable[[], BatchResult | None], name: str) -> BatchResult | None:
+        """`process()` one file or batch; a fault of the disk or the file system (no space left, an I/O error,
+        a folder not writable) leaves it pending where it is: logged, noted in `batch_errors`, and finished by
+        the next sweep or start (`recover`) once the fault is gone. The sweep goes on with the next file."""
+        try:
+            return process()
+        except OSError as exc:
+            message = (f"{name!r} left pending after a fault: {exc.strerror or exc}"
+                       f"{f' ({exc.filename})' if exc.filename else ''}; it is finished by the next run")
+            log.error("%s", message, exc_info=not exc.strerror)
+            self.batch_errors.append(message)
+            return None
 
     def sweep_folder(self, source: FolderSource) -> list[BatchResult]:
         """Process every complete file waiting in one folder, oldest first."""
@@ -306,7 +336,8 @@ class Gateway:
         for path in folder.pending_files(source.path, source.settle_seconds, source.markers):
             if self.stopping.is_set():
                 break
-            result = self.process_file(path, source.depositor, source)
+            result = self._left_pending_on_fault(lambda: self.process_file(path, source.depositor, source),
+                                                 display_name(path.name))
             if result is not None:
                 results.append(result)
         return results
@@ -315,7 +346,12 @@ class Gateway:
         """Collect one SFTP account: download what is complete, process it, push the status returns back."""
         from .intake.sftp import SftpCollector
 
-        return SftpCollector(account, self).sweep()
+        try:
+            return SftpCollector(account, self).sweep()
+        except DBAPIError as exc:  # a ledger access of the collector itself (batches are retried in `complete`)
+            if not database_unavailable(exc):
+                raise
+            raise DatabaseUnavailable(unavailable_message(exc, self.ledger.url)) from None
 
     # -- one file -------------------------------------------------------------------------------------------
     def process_file(self, path: Path, depositor: str | None = None, source: FolderSource | None = None
@@ -330,34 +366,48 @@ class Gateway:
                     return None
                 if source is not None and source.markers:
                     folder.remove_markers(path, source.markers)
-                batch = self.record_claim(batch_id, path.name, work_path, depositor, f"folder:{path.parent}")
+                batch = self.record_claim(batch_id, display_name(path.name), work_path, depositor,
+                                          f"folder:{display_name(str(path.parent))}")
             return self.complete(batch, work_path)
 
     def record_claim(self, batch_id: str, file_name: str, work_path: Path, depositor: str, source: str,
                      remote_path: str | None = None) -> BatchRow:
         """Record a file already in work/ as a new batch of `depositor` (CLAIMED; or, when the depositor sent these
-        very bytes before, a duplicate flow, decided at once)."""
-        size = work_path.stat().st_size
-        return self.ledger.claim_batch(BatchRow(
-            id=batch_id, depositor=depositor, source=source, file_name=file_name, sha256=_sha256_of_file(work_path),
-            size=size, received_at=now(), work_path=str(work_path), owner=PROCESS, remote_path=remote_path,
-        ))
+        very bytes before, a duplicate flow, decided at once). `file_name` is recorded as its display name (a name
+        that is not UTF-8 with its odd bytes as `\\xNN`); the file itself keeps its name. While the database
+        cannot be reached, tried again (`_retrying`); the file stays in work/ meanwhile."""
+        size, sha256, file_name = work_path.stat().st_size, _sha256_of_file(work_path), display_name(file_name)
+
+        def claim() -> BatchRow:
+            recorded = self.ledger.get_batch(batch_id)  # an earlier attempt committed before the connection broke
+            return recorded if recorded is not None else self.ledger.claim_batch(BatchRow(
+                id=batch_id, depositor=depositor, source=source, file_name=file_name, sha256=sha256, size=size,
+                received_at=now(), work_path=display_name(str(work_path)), owner=PROCESS,
+                remote_path=remote_path))
+
+        return self._retrying(claim, f"recording {file_name!r}")
 
     def complete(self, batch: BatchRow, work_path: Path) -> BatchResult:
-        """Decide a claimed batch (unless it is already decided), then deliver, report and file it away."""
+        """Decide a claimed batch (unless it is already decided), then deliver, report and file it away. While
+        the database cannot be reached, the whole is tried again from the state the ledger holds (each step is
+        idempotent, as after a crash): the file is filed away only after its decision is committed."""
         with self._turn:
-            if batch.state == CLAIMED:
-                if batch.size > self.settings.limits.max_file_bytes:
-                    limit = self.settings.limits.max_file_bytes
-                    self.ledger.mark_irrecevable(
-                        batch.id, "IRR_TAILLE", f"File of {batch.size} bytes exceeds the limit of {limit} bytes",
-                        f"Fichier de {batch.size} octets, au-delà de la limite de {limit} octets")
-                else:
-                    self._decide(batch, work_path)
-            result = self._finish(batch.id, work_path)
+            result = self._retrying(lambda: self._complete_from_ledger(batch.id, work_path), f"batch {batch.id}")
         if self.on_result is not None:
             self.on_result(result)
         return result
+
+    def _complete_from_ledger(self, batch_id: str, work_path: Path) -> BatchResult:
+        batch = self.ledger.get_batch(batch_id)
+        if batch.state == CLAIMED:
+            if batch.size > self.settings.limits.max_file_bytes:
+                limit = self.settings.limits.max_file_bytes
+                self.ledger.mark_irrecevable(
+                    batch.id, "IRR_TAILLE", f"File of {batch.size} bytes exceeds the limit of {limit} bytes",
+                    f"Fichier de {batch.size} octets, au-delà de la limite de {limit} octets")
+            else:
+                self._decide(batch, work_path)
+        return self._finish(batch.id, work_path)
 
     def _decide(self, batch: BatchRow, flow: Flow) -> None:
         staging = routed.Staging(self.settings.work_dir, batch.id)
@@ -521,11 +571,12 @@ class Gateway:
         reports = write_reports(report_dir(self.settings.outbox, batch.id), batch, invoices())
         write_html_report(reports, batch, invoices())
         write_returns(self.settings.outbox, batch, invoices())
+        name = _name_on_disk(batch, work_path)
         if batch.reason_code:  # the flow could not be taken at all: quarantine, with the reason beside it
-            final = folder.quarantine_path(self.settings.quarantine_dir, batch_id, batch.file_name)
+            final = folder.quarantine_path(self.settings.quarantine_dir, batch_id, name)
             folder.file_away(work_path, final, reason=f"{batch.reason_code}: {batch.reason}\n{batch.reason_fr}")
         else:
-            final = folder.archive_path(self.settings.archive_dir, batch.received_at, batch_id, batch.file_name)
+            final = folder.archive_path(self.settings.archive_dir, batch.received_at, batch_id, name)
             folder.file_away(work_path, final)
         self.ledger.mark_done(batch_id)
         return BatchResult(batch.id, batch.depositor, batch.file_name, batch.format, batch.flow_status,
@@ -534,13 +585,26 @@ class Gateway:
 
     def _resume(self, batch: BatchRow) -> BatchResult | None:
         """Carry an interrupted batch on from the state it reached."""
-        work_path = Path(batch.work_path) if batch.work_path else None
+        work_path = self._work_path_of(batch)
         log.warning("resuming batch %s (%s) from state %s", batch.id, batch.file_name, batch.state)
         if batch.state == CLAIMED and (work_path is None or not work_path.exists()):
-            self.ledger.mark_irrecevable(batch.id, "IRR_VIDE", "The claimed file disappeared before processing",
-                                         "Le fichier pris en charge a disparu avant son traitement")
-            batch = self.ledger.get_batch(batch.id)
+            self._retrying(lambda: self.ledger.mark_irrecevable(
+                batch.id, "IRR_VIDE", "The claimed file disappeared before processing",
+                "Le fichier pris en charge a disparu avant son traitement"), f"batch {batch.id}")
         return self.complete(batch, work_path or Path(self.settings.work_dir, batch.id))
+
+    @staticmethod
+    def _work_path_of(batch: BatchRow) -> Path | None:
+        """Where the batch's file lies in work/: the path recorded, or, when that is a display name (the file's
+        name is not UTF-8), the file of its folder named after the batch id."""
+        if not batch.work_path:
+            return None
+        recorded = Path(batch.work_path)
+        if recorded.exists() or not recorded.parent.is_dir():
+            return recorded
+        prefix = folder.work_name(batch.id, "")
+        found = [name for name in os.listdir(recorded.parent) if name.startswith(prefix)]
+        return recorded.parent / found[0] if len(found) == 1 else recorded
 
     def _adopt_orphans(self) -> list[BatchResult]:
         """Files claimed into work/<depositor>/ whose batch row was never written (a crash in between): process
@@ -556,13 +620,19 @@ class Gateway:
                 parts = folder.split_work_name(path.name)
                 if parts is None or not path.is_file():
                     continue
-                if folder.held_by_another(path) or self.ledger.get_batch(parts[0]) is not None:
+                if folder.held_by_another(path) or self._retrying(lambda: self.ledger.get_batch(parts[0]),
+                                                                  f"looking {parts[0]} up") is not None:
                     continue  # a live process is recording it right now
-                log.warning("adopting %s, claimed before a crash but never recorded", path)
-                batch = self.record_claim(parts[0], parts[1], path, depositor_dir.name,
-                                          f"folder:{depositor_dir} (adopted after a restart)")
-                results.append(self.complete(batch, path))
-        return results
+                log.warning("adopting %s, claimed before a crash but never recorded", display_name(str(path)))
+                results.append(self._left_pending_on_fault(lambda: self._adopt(parts[0], parts[1], path),
+                                                           display_name(parts[1])))
+        return [result for result in results if result is not None]
+
+    def _adopt(self, batch_id: str, name: str, path: Path) -> BatchResult:
+        depositor_dir = path.parent
+        batch = self.record_claim(batch_id, name, path, depositor_dir.name,
+                                  f"folder:{display_name(str(depositor_dir))} (adopted after a restart)")
+        return self.complete(batch, path)
 
 
 def _envelope(batch: BatchRow, row: InvoiceRow, target: Path, outbox: Path) -> dict:
@@ -596,6 +666,20 @@ def _manifest(batch: BatchRow, invoices: Iterable[InvoiceRow], routed_count: int
     head = {"batch": batch.id, "depositor": batch.depositor, "file": batch.file_name, "sha256": batch.sha256,
             "received_at": batch.received_at, "flow_status": batch.flow_status, "routed": routed_count}
     return head, (entry(row) for row in invoices)
+
+
+def display_name(name: str) -> str:
+    """A file name as the ledger, reports and returns show it: unchanged when it is UTF-8; otherwise (a Windows
+    client's Latin-1 name reaches Python with its odd bytes as surrogates, which no database driver can encode)
+    its bytes decoded as UTF-8, each byte that is not written `\\xNN`. The file itself keeps its name."""
+    return os.fsencode(name).decode("utf-8", "backslashreplace")
+
+
+def _name_on_disk(batch: BatchRow, work_path: Path) -> str:
+    """The file's own name (its bytes as deposited) to archive or quarantine it under: read from its name in
+    work/ (`<batch id>__<name>`), the recorded display name when that does not follow the scheme."""
+    parts = folder.split_work_name(work_path.name)
+    return parts[1] if parts is not None and parts[0] == batch.id else batch.file_name
 
 
 def _sha256_of_file(path: Path) -> str:

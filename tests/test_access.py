@@ -170,9 +170,6 @@ def test_config_check_never_prints_the_sftp_password(tmp_path):
     assert_no_secret(done.stdout, done.stderr)
 
 
-@pytest.mark.xfail(strict=True, reason="cli._config_check prints `database: {settings.database}` as given, password "
-                   "included; it should print make_url(url).render_as_string(hide_password=True), as "
-                   "ledger.store._redacted does")
 def test_config_check_never_prints_the_database_password(tmp_path):
     config = write_config(tmp_path, SECRET_URL)
 

@@ -511,10 +511,6 @@ def test_file_names_with_shell_and_path_characters_are_only_labels(gateway_dirs,
     assert [p.name for p in gateway_dirs["inbox"].iterdir()] == ["..\\x.xml"], "dot files wait, untouched"
 
 
-@pytest.mark.xfail(strict=True, raises=ValueError, reason="returns.integration_xml (and cdar) put the file name "
-                   "into XML with lxml, which refuses control characters: the run crashes, and again on every "
-                   "restart; needs XML-safe text in emitters/returns.py and emitters/cdar.py (or a display name "
-                   "recorded by pipeline.process_file)")
 def test_file_name_with_control_characters_is_processed(gateway_dirs):
     drop(gateway_dirs, {"bell\x07\x1b[31m.xml": french_ubl("BD-2026-2300")})
     expected = drop_samples(gateway_dirs, UBL_SAMPLE)
@@ -525,9 +521,6 @@ def test_file_name_with_control_characters_is_processed(gateway_dirs):
     assert accepted_numbers(gateway_dirs) == expected | {"BD-2026-2300"}
 
 
-@pytest.mark.xfail(strict=True, raises=UnicodeEncodeError, reason="a file name that is not UTF-8 (a Windows "
-                   "client's Latin-1 name) reaches the ledger as a str with surrogates, which the database driver "
-                   "cannot encode: pipeline.record_claim must record a decodable display name")
 def test_file_name_that_is_not_utf8_is_processed(gateway_dirs):
     latin1_name = os.path.join(os.fsencode(gateway_dirs["inbox"]), b"facture-r\xe9gion.xml")
     with open(latin1_name, "wb") as stream:

@@ -51,9 +51,9 @@ def test_opening_a_postgresql_ledger_runs_every_migration(postgres_url):
         tables = set(connection.scalars(text("select tablename from pg_tables where schemaname = 'public'")))
         index = connection.scalar(text("select indexdef from pg_indexes where indexname = :name"),
                                   {"name": "uq_accepted_supplier_number_year_family"})
-    assert version == _head() == "0005"
+    assert version == _head() == "0006"
     assert {"batches", "invoices", "findings", "status_events", "structures", "services", "directory_imports",
-            "depositors", "attachments", "job_locks"} <= tables  # 0001, 0003 and 0004
+            "depositors", "attachments", "job_locks", "web_users"} <= tables  # 0001, 0003, 0004 and 0006
     # 0002: the duplicate key covers the document family, for accepted invoices only
     assert index.startswith("CREATE UNIQUE INDEX uq_accepted_supplier_number_year_family ON public.invoices")
     assert "(supplier_id, number, issue_year, document_family)" in index

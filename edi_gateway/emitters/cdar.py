@@ -92,6 +92,7 @@ from .. import identifiers
 from ..ledger.models import BatchRow, FindingRow, InvoiceRow, StatusEventRow
 from ..model import Severity
 from ..validators.official import Artifact, official_validator
+from .xmltext import xml_text
 
 RSM = "urn:un:unece:uncefact:data:standard:CrossDomainAcknowledgementAndResponse:100"
 RAM = "urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:100"
@@ -343,7 +344,7 @@ def _add_formatted_date(referenced: etree._Element, day: date) -> None:
 def _sub(parent: etree._Element, namespace: str, tag: str, text: str | None = None) -> etree._Element:
     element = etree.SubElement(parent, etree.QName(namespace, tag))
     if text is not None:
-        element.text = text
+        element.text = xml_text(text)
     return element
 
 

@@ -34,6 +34,7 @@ from .cdar import FLOW_POSITION, cdar_message_id, flow_status_message, invoice_s
 from .outbox import write_files
 from .reports import csv_rows
 from .routed import safe_name
+from .xmltext import xml_text
 
 RETURNS = "returns"
 INTEGRATION_NS = "urn:edi-gateway:integration-report:1"
@@ -63,20 +64,20 @@ def integration_report(batch: BatchRow) -> dict:
 def integration_xml(report: dict) -> bytes:
     """The integration report as XML (namespace `urn:edi-gateway:integration-report:1`)."""
     root = etree.Element(f"{{{INTEGRATION_NS}}}IntegrationReport", nsmap={None: INTEGRATION_NS})
-    flow = etree.SubElement(root, f"{{{INTEGRATION_NS}}}Flow", id=report["flow_id"])
+    flow = etree.SubElement(root, f"{{{INTEGRATION_NS}}}Flow", id=xml_text(report["flow_id"]))
     for name, key in (("Depositor", "depositor"), ("FileName", "file"), ("Sha256", "sha256"), ("Size", "size"),
                       ("ReceivedAt", "received_at"), ("Format", "format"), ("FlowStatus", "flow_status"),
                       ("DuplicateOf", "duplicate_of")):
         if report[key] is not None:
-            etree.SubElement(flow, f"{{{INTEGRATION_NS}}}{name}").text = str(report[key])
+            etree.SubElement(flow, f"{{{INTEGRATION_NS}}}{name}").text = xml_text(report[key])
     etree.SubElement(flow, f"{{{INTEGRATION_NS}}}Invoices", total=str(report["invoices"]),
                      accepted=str(report["accepted"]), rejected=str(report["rejected"]))
     if report["reason"]:
-        reason = etree.SubElement(flow, f"{{{INTEGRATION_NS}}}Reason", code=report["reason"]["code"])
+        reason = etree.SubElement(flow, f"{{{INTEGRATION_NS}}}Reason", code=xml_text(report["reason"]["code"]))
         for language in ("en", "fr"):
             text = report["reason"][f"message_{language}"]
             if text:
-                etree.SubElement(reason, f"{{{INTEGRATION_NS}}}Message", lang=language).text = text
+                etree.SubElement(reason, f"{{{INTEGRATION_NS}}}Message", lang=language).text = xml_text(text)
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
 
 

@@ -23,6 +23,8 @@ from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
+from ..emitters.outbox import atomic_writer
+
 IN_PROGRESS_SUFFIXES = (".tmp", ".part", ".partial", ".filepart")
 _SEPARATOR = "__"
 log = logging.getLogger(__name__)
@@ -130,9 +132,9 @@ def quarantine_path(quarantine_dir: Path, batch_id: str, file_name: str) -> Path
 def file_away(work_path: Path, target: Path, reason: str | None = None) -> None:
     """Move a processed file to its final place (archive or quarantine); idempotent after a crash."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    if reason is not None:
-        reason_file = target.with_name(target.name + ".reason.txt")
-        reason_file.write_text(reason + "\n", encoding="utf-8")
+    if reason is not None:  # written whole or not at all (a full disk leaves no truncated reason)
+        with atomic_writer(target.with_name(target.name + ".reason.txt")) as stream:
+            stream.write(reason + "\n")
     if work_path.exists():
         os.replace(work_path, target)
         fsync_dir(target.parent)

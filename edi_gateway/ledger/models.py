@@ -255,3 +255,25 @@ class AttachmentRow(Base):
     attached_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
     depositor: Mapped[DepositorRow] = relationship(back_populates="attachments")
+
+
+# -- the web console (`edi-gateway web`): who signs in, and what the flows list reads -----------------------------
+class WebUserRow(Base):
+    """A person signing in to the web console (`edi-gateway user add`). An operator sees every flow; a depositor's
+    user sees only the flows of the depositor it belongs to."""
+
+    __tablename__ = "web_users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)  # what the person types to sign in
+    password_hash: Mapped[str] = mapped_column(String(200))  # argon2id, in its PHC string (parameters and salt)
+    role: Mapped[str] = mapped_column(String(20))  # operator, depositor
+    depositor_id: Mapped[str | None] = mapped_column(ForeignKey("depositors.id", ondelete="CASCADE"), index=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    password_changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+# The console's flows list: newest first, for everyone or for one depositor (keyset pagination on these).
+Index("ix_batches_received_at_id", BatchRow.received_at, BatchRow.id)
+Index("ix_batches_depositor_received_at_id", BatchRow.depositor, BatchRow.received_at, BatchRow.id)

@@ -3,23 +3,28 @@
 from __future__ import annotations
 
 import hashlib
+import logging
+import time
 from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime, timezone
 from importlib.resources import files
 from itertools import islice
 from pathlib import Path
+from typing import TypeVar
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import create_engine, event, insert, select, tuple_, update
+from sqlalchemy import create_engine, event, insert, or_, select, tuple_, update
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from ..errors import LedgerError
 from ..model import Decision, Verdict
 from .models import BatchRow, FindingRow, InvoiceRow, StatusEventRow
 
+log = logging.getLogger(__name__)
+T = TypeVar("T")
 CLAIMED, DECIDED, DONE = "CLAIMED", "DECIDED", "DONE"
 _ROWS_PER_FLUSH = 500  # invoices written to the database at a time within a batch's transaction
 _KEYS_PER_QUERY = 200  # 4 bound parameters each: well under SQLite's and PostgreSQL's limits
@@ -39,6 +44,70 @@ class DuplicateRace(LedgerError):
     """Another writer accepted the same (supplier, number, year) between validation and commit."""
 
 
+class DatabaseUnavailable(LedgerError):
+    """The ledger's database could not be reached for longer than the retries allow."""
+
+
+# -- the database unavailable: retried with a doubling backoff ----------------------------------------------------
+FIRST_RETRY_DELAY = 0.5  # seconds before the first retry; doubled after each failure
+MAX_RETRY_DELAY = 30.0
+
+
+def database_unavailable(error: BaseException) -> bool:
+    """Whether `error` says the database cannot be reached right now (server down or restarting, connection
+    lost, SQLite locked beyond its busy timeout), rather than refusing a statement: trying again later may work."""
+    if isinstance(error, OperationalError):
+        return True
+    return isinstance(error, DBAPIError) and bool(error.connection_invalidated)
+
+
+def retry_while_unavailable(operation: Callable[[], T], url: str, total_seconds: float, what: str,
+                            wait: Callable[[float], bool] | None = None) -> T:
+    """`operation()`, tried again while the database is unavailable: after 0.5 s, then twice as long each time
+    (at most 30 s), as long as the waits stay within `total_seconds`. Then raises DatabaseUnavailable, naming
+    the database without its password. `wait(seconds)` sleeps, returning True to give up at once (a stop
+    request); an operation must be safe to run again after a failure (each is one transaction, or resumes from
+    the state the ledger holds)."""
+    started, delay, attempts, waited = time.monotonic(), FIRST_RETRY_DELAY, 0, 0.0
+    while True:
+        attempts += 1
+        try:
+            return operation()
+        except DBAPIError as exc:
+            if not database_unavailable(exc):
+                raise
+            reason = _first_line(exc.orig, url)
+            elapsed = max(time.monotonic() - started, waited)
+            if elapsed + delay > total_seconds:
+                raise DatabaseUnavailable(
+                    f"{what}: the ledger database {redacted_url(url)} is unavailable ({reason}); gave up after "
+                    f"{attempts} attempt(s) in {elapsed:.1f} s ([gateway] database_retry_seconds = "
+                    f"{total_seconds:g}). Nothing was filed away before its decision was recorded: the next run "
+                    "finishes it.") from None
+            log.warning("%s: the ledger database %s is unavailable (%s); trying again in %.1f s", what,
+                        redacted_url(url), reason, delay)
+            if wait is not None and wait(delay):
+                raise DatabaseUnavailable(f"{what}: stopped while waiting for the ledger database "
+                                          f"{redacted_url(url)} ({reason})") from None
+            if wait is None:
+                time.sleep(delay)
+            waited += delay
+            delay = min(delay * 2, MAX_RETRY_DELAY)
+
+
+def unavailable_message(error: DBAPIError, url: str) -> str:
+    """`the ledger database <url without password> is unavailable (<the driver's reason>)`."""
+    return f"the ledger database {redacted_url(url)} is unavailable ({_first_line(error.orig, url)})"
+
+
+def _first_line(error: BaseException | None, url: str) -> str:
+    """The first line of a driver's error, without the database password should the driver quote it."""
+    lines = str(error).strip().splitlines() if error is not None else ["unknown error"]
+    text = lines[0] if lines else type(error).__name__
+    password = _password(url)
+    return text.replace(password, "***") if password else text
+
+
 class Ledger:
     """A ledger on any SQLAlchemy URL; the schema is brought up to date (Alembic) when it opens."""
 
@@ -49,14 +118,15 @@ class Ledger:
         if url.startswith("sqlite:///"):
             Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
         try:
-            self.engine = create_engine(url, future=True)
+            # pre-ping: a connection pooled before the database restarted is replaced, not used and failed
+            self.engine = create_engine(url, future=True, pool_pre_ping=not url.startswith("sqlite"))
             if self.engine.dialect.name == "sqlite":
                 event.listen(self.engine, "connect", _sqlite_pragmas)
             self._session = sessionmaker(self.engine, expire_on_commit=False)
             if migrate:
                 upgrade(self.engine)
         except OperationalError as exc:
-            raise LedgerError(f"cannot open the ledger at {_redacted(url)}: {exc.orig}") from None
+            raise LedgerError(f"cannot open the ledger at {redacted_url(url)}: {exc.orig}") from None
 
     def session(self) -> Session:
         return self._session()
@@ -98,8 +168,10 @@ class Ledger:
             return list(session.scalars(select(BatchRow).where(BatchRow.state != DONE).order_by(BatchRow.received_at)))
 
     def take_over(self, batch_id: str, previous_owner: str | None, owner: str) -> bool:
-        """Make `owner` the process working on a batch, if `previous_owner` still is (no one else took it first)."""
+        """Make `owner` the process working on a batch, if `previous_owner` still is (no one else took it first),
+        or if `owner` already is (a retry after the database lost the answer to the first attempt)."""
         condition = (BatchRow.owner.is_(None) if previous_owner is None else BatchRow.owner == previous_owner)
+        condition = or_(condition, BatchRow.owner == owner)
         with self.session() as session, session.begin():
             taken = session.execute(update(BatchRow).where(BatchRow.id == batch_id, condition).values(owner=owner))
             return taken.rowcount == 1
@@ -356,7 +428,7 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.close()
 
 
-def _redacted(url: str) -> str:
+def redacted_url(url: str) -> str:
     """A database URL without its password, for messages and logs."""
     from sqlalchemy.engine import make_url
 
@@ -364,6 +436,15 @@ def _redacted(url: str) -> str:
         return make_url(url).render_as_string(hide_password=True)
     except Exception:
         return "<unparsable database URL>"
+
+
+def _password(url: str) -> str | None:
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).password
+    except Exception:
+        return None
 
 
 def alembic_config() -> Config:
