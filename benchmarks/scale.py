@@ -16,7 +16,7 @@ Floor, in the same subprocess after the pipeline, over the same bytes: lxml pars
 invoice with the schema the gateway picks (`schema_for`), compiled beforehand; for CSV (no XSD) a pandas
 `read_csv` of the file (all cells as text); the best of 3 passes. One process: the floor is single-core whatever
 the workers.
-MB/s counts the invoices' uncompressed bytes. Memory: `main` is the gateway process's ru_maxrss; `total` is the
+MB/s counts the invoices' uncompressed bytes. Memory: `main` is the gateway process's VmHWM; `total` is the
 peak of the summed PSS of the process and its workers, sampled every 0.25 s from /proc by this driver (the workers
 are children of a fork server, which RUSAGE_CHILDREN does not see).
 
@@ -123,19 +123,23 @@ def _kilobytes(path: str, keys: tuple[bytes, ...]) -> dict[bytes, int]:
     return found
 
 
-class TreeSampler(threading.Thread):
-    """Peak of the summed PSS (and RSS) of a process and its descendants, and each process's own high-water mark."""
+PIPELINE_DONE = "pipeline.done"
 
-    def __init__(self, pid: int, interval: float = 0.25):
+
+class TreeSampler(threading.Thread):
+    """Peak of the summed PSS (and RSS) of a process and its descendants, and each process's own high-water mark,
+    until `until` exists (the run writes it when the pipeline is over: the floor that follows is not sampled)."""
+
+    def __init__(self, pid: int, until: Path, interval: float = 0.25):
         super().__init__(daemon=True)
-        self.pid, self.interval = pid, interval
+        self.pid, self.until, self.interval = pid, until, interval
         self.peak_pss_kb = self.peak_rss_kb = 0
         self.high_water_kb: dict[int, int] = {}
         self.cpu_ticks: dict[int, int] = {}  # utime + stime of each process, last seen
         self.done = threading.Event()
 
     def run(self) -> None:
-        while not self.done.is_set():
+        while not self.done.is_set() and not self.until.exists():
             pss = rss = 0
             for pid in _tree(self.pid):
                 rollup = _kilobytes(f"/proc/{pid}/smaps_rollup", (b"Pss", b"Rss"))
@@ -207,7 +211,7 @@ def run_one(lot: Path, fmt: str, size: int, workers: int, scratch: Path, profile
         child = subprocess.Popen([sys.executable, str(Path(__file__).resolve()), "--child", json.dumps(spec)],
                                  stdout=subprocess.PIPE, text=True, start_new_session=True, env=env,
                                  cwd=gateway or None)
-        sampler = TreeSampler(child.pid)
+        sampler = TreeSampler(child.pid, workdir / PIPELINE_DONE)
         sampler.start()
         try:
             out, _ = child.communicate()
@@ -268,7 +272,8 @@ def child(spec: dict) -> None:
     after = resource.getrusage(resource.RUSAGE_SELF)
     gateway.close()
     _stop_profiler(profiler, spec["profile"])
-    main_peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    main_peak_mb = _own_high_water_kb() / 1024
+    (workdir / PIPELINE_DONE).touch()  # the driver's sampler stops here: the floor below is not the gateway's
     cpu_seconds = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
     invoices, accepted = sum(r.invoices for r in results), sum(r.accepted for r in results)
     notes = [f"{r.file_name}: {r.reason_code}" for r in results if r.reason_code]
@@ -280,6 +285,13 @@ def child(spec: dict) -> None:
                       "invoices": invoices, "accepted": accepted, "seconds": seconds, "megabytes": megabytes,
                       "floor_seconds": floor_seconds, "main_peak_mb": main_peak_mb,
                       "main_cpu_seconds": cpu_seconds, "note": "; ".join(notes)}))
+
+
+def _own_high_water_kb() -> int:
+    """This process's peak resident memory since it started (VmHWM). Not `ru_maxrss`: Linux carries that over
+    from the parent across fork and exec, so a run spawned by a driver that had generated a 666 MB lot reported
+    the driver's 1.3 GB as its own."""
+    return _kilobytes("/proc/self/status", (b"VmHWM",))[b"VmHWM"]
 
 
 def floor(data: bytes, etree, passes: int = 3) -> tuple[float, float]:
