@@ -266,3 +266,23 @@ def test_a_generated_csv_lot_is_split_without_reading_it_whole(tmp_path):
     units = list(split_flow(path, Origin(file_name="lot.csv")))
     assert [unit.invoice_count for unit in units] == [10] * 12
     assert [unit.csv_part.first_index for unit in units] == list(range(1, 121, 10))
+
+
+def test_a_csv_member_of_a_lot_is_cut_into_parts_that_read_as_the_whole_member():
+    from edi_gateway.model import Origin
+    from edi_gateway.parsers import parse_raw, split_flow
+    from edi_gateway.parsers.csv import parse_csv
+
+    member = _interleaved_csv("cp1252").lstrip(b"\n")  # (format detection reads the first line)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as lot:
+        lot.writestr("factures.csv", member)
+        lot.writestr("f001.xml", french_ubl("BD-2026-0001"))
+    origin = Origin(file_name="lot.zip")
+    units = list(split_flow(buffer.getvalue(), origin))
+    csv_units = [unit for unit in units if unit.csv_part is not None]
+    assert csv_units and all(unit.origin.member == "factures.csv" for unit in csv_units)
+    whole = list(parse_csv(member, csv_units[0].origin))
+    assert sum(unit.invoice_count for unit in csv_units) == len(whole) > 1
+    _same_documents([document for unit in csv_units for document in parse_raw(unit)], whole)
+    assert [unit.origin.member for unit in units][-1] == "f001.xml"

@@ -150,10 +150,11 @@ def read_xml_invoice(data: bytes, origin: Origin, raw: bytes | None = None) -> P
                           raw=raw if raw is not None else data, tree=tree, findings=findings)
 
 
-def _split_lot(data: bytes, origin: Origin, limits: Limits, prefix: str = "", depth: int = 1,
+def _split_lot(data: Flow, origin: Origin, limits: Limits, prefix: str = "", depth: int = 1,
                budget: Budget | None = None) -> Iterator[RawDocument]:
-    """Each member of a ZIP lot in turn; a member that is a ZIP is opened up to `limits.zip_max_depth`, within
-    the same budget. A zip bomb anywhere (ZipBomb) stops the whole lot; other problems refuse one member."""
+    """Each member of a ZIP lot (its bytes, or its path) in turn; a member that is a ZIP is opened up to
+    `limits.zip_max_depth`, within the same budget, one that is a CSV file is cut into parts like a deposited CSV
+    file. A zip bomb anywhere (ZipBomb) stops the whole lot; other problems refuse one member."""
     budget = budget if budget is not None else Budget.of(limits)
     for member in iter_members(data, limits, prefix, depth, budget):
         member_origin = dataclasses.replace(origin, member=member.name, index=0)
@@ -167,8 +168,21 @@ def _split_lot(data: bytes, origin: Origin, limits: Limits, prefix: str = "", de
             continue
         if container is Container.ZIP:
             yield from _split_nested(member.data, member_origin, origin, limits, depth, budget)
+        elif container is Container.CSV:
+            yield from _split_csv_member(member.data, member_origin)
         else:
             yield RawDocument(member_origin, member.data, container)
+
+
+def _split_csv_member(data: bytes, origin: Origin) -> Iterator[RawDocument]:
+    """The parts of a CSV member, or the member refused with its reason (its header, its encoding...)."""
+    try:
+        parts = list(split_csv(_opener(data)))  # the member is in memory already
+    except UnreadableFlow as exc:
+        yield RawDocument(origin, data, error=_error_of(exc))
+        return
+    for part in parts:
+        yield RawDocument(origin, part.data, Container.CSV, csv_part=part)
 
 
 def _split_nested(data: bytes, member_origin: Origin, origin: Origin, limits: Limits, depth: int, budget: Budget
