@@ -173,10 +173,15 @@ def test_a_writer_waiting_on_an_uncommitted_acceptance_gets_a_duplicate_race_whe
     """A inserts the invoice and has not committed yet; B inserts the same one and waits on the unique index; A
     commits: B's insert fails, and record_decisions says DuplicateRace (the pipeline then decides B's batch again)."""
     (batch_a, ledger_a), (batch_b, ledger_b) = _claimed_workers(postgres_url, 2)
-    a_flushed, outcomes = threading.Event(), {}
+    a_inserted, outcomes = threading.Event(), {}
 
-    def a_waits_for_b_to_block(session, _context):
-        a_flushed.set()
+    def _inserts_invoices(statement: str) -> bool:
+        return statement.lstrip().upper().startswith("INSERT INTO INVOICES")
+
+    def a_waits_for_b_to_block(_connection, _cursor, statement, *_args):
+        if not _inserts_invoices(statement):
+            return
+        a_inserted.set()
         deadline = time.monotonic() + TIMEOUT
         with ledger_a.engine.connect() as watcher:
             while time.monotonic() < deadline:
@@ -186,11 +191,13 @@ def test_a_writer_waiting_on_an_uncommitted_acceptance_gets_a_duplicate_race_whe
                 time.sleep(0.02)
         raise AssertionError("B never waited on A's uncommitted invoice")
 
-    def b_starts_after_a(session, _context, _instances):
-        assert a_flushed.wait(TIMEOUT)
+    def b_starts_after_a(_connection, _cursor, statement, *_args):
+        if _inserts_invoices(statement):
+            assert a_inserted.wait(TIMEOUT)
 
-    event.listen(ledger_a._session, "after_flush", a_waits_for_b_to_block)
-    event.listen(ledger_b._session, "before_flush", b_starts_after_a)
+    # At the statements themselves (the decisions are written with multi-row INSERTs, not through the ORM's flush)
+    event.listen(ledger_a.engine, "after_cursor_execute", a_waits_for_b_to_block)
+    event.listen(ledger_b.engine, "before_cursor_execute", b_starts_after_a)
 
     def record(name: str, batch_id: str, ledger: Ledger, note: str) -> None:
         try:
