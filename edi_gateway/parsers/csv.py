@@ -275,8 +275,10 @@ def _refuse_mixed_encodings_in(open_binary: Callable[[], BinaryIO]) -> None:
             carried = window[-2:]
 
 
-def _open_records(stream: BinaryIO, encoding: str) -> tuple[_Sheet, Iterator[list[str]]]:
-    """The header (as a sheet without rows) and an iterator over the data records of an open file."""
+def _open_records(stream: BinaryIO, encoding: str, checked: bool = True) -> tuple[_Sheet, Iterator[list[str]]]:
+    """The header (as a sheet without rows) and an iterator over the data records of an open file, each record
+    checked (width, control characters) unless `checked` is False: the second pass over a file the first pass
+    has checked whole."""
     text = io.TextIOWrapper(stream, encoding=encoding, newline="")
     blank_lines, line = 0, text.readline()
     while line and not line.strip():
@@ -292,8 +294,8 @@ def _open_records(stream: BinaryIO, encoding: str) -> tuple[_Sheet, Iterator[lis
     _refuse_control_characters("\n" * blank_lines + "".join(header))
     columns = _match_columns(header)
     _require_columns(columns, header)
-    return _Sheet(header, [], blank_lines + 2, delimiter, columns), _checked_records(records, len(header),
-                                                                                   blank_lines + 2)
+    sheet = _Sheet(header, [], blank_lines + 2, delimiter, columns)
+    return sheet, _checked_records(records, len(header), blank_lines + 2) if checked else records
 
 
 def _checked_records(records: Iterator[list[str]], width: int, first_row: int) -> Iterator[list[str]]:
@@ -352,7 +354,7 @@ def _parts(open_binary: Callable[[], BinaryIO], encoding: str, index: _RecordInd
     pending: dict[int, list[tuple[int, list[str]]]] = {}  # part -> (record position, cells) read so far
     next_part = 0
     with open_binary() as stream:
-        sheet, records = _open_records(stream, encoding)
+        sheet, records = _open_records(stream, encoding, checked=False)
         for position, record in enumerate(records):
             invoice = index.invoice_of[position] if position < len(index.invoice_of) else -1
             if invoice >= 0:
