@@ -27,7 +27,6 @@ import os
 import secrets
 import threading
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from itertools import chain, islice
 from pathlib import Path
 from typing import TypeVar
@@ -38,18 +37,20 @@ from .config import ALL_SOURCES, INBOX_SOURCE, FolderSource, Settings, SftpAccou
 from .emitters import routed
 from .emitters.html import write_html_report
 from .emitters.reports import report_dir, write_reports
+from .emitters.outbox import sync_filesystem
 from .emitters.returns import write_returns
 from .errors import GatewayError, UnreadableFlow
 from .intake import folder
 from .ledger.depositors import depositor_inboxes, load_depositor
 from .ledger.directory import structure_count
-from .ledger.models import BatchRow, InvoiceRow
+from .ledger.models import BatchRow
+from .ledger.records import Record, batch_record
 from .ledger.locks import PROCESS, owner_is_gone
 from .ledger.store import (CLAIMED, DatabaseUnavailable, DuplicateRace, Ledger, database_unavailable, now,
                            retry_while_unavailable, unavailable_message)
 from .model import Decision, DocumentFormat, Origin, Verdict
 from .engines import InProcessEngine, make_engine
-from .engines.work import ChunkTask, FlowFailure, check_chunk
+from .engines.work import ChunkTask, DeliveryTask, FlowFailure, ReturnsTask, check_chunk, deliver_chunk, write_returns_chunk
 from .parsers import Flow, ParsedDocument, RawDocument, flow_head, read_flow, split_flow
 from .policy import Policy
 from .routing.frames import DEFAULT_FRAME
@@ -67,7 +68,7 @@ CHUNK_SIZE = 500  # invoices checked between two bulk look-ups in the ledger (ch
 TASK_SIZE = 50  # invoices in a chunk sent to a worker
 PARALLEL_FROM = 2 * TASK_SIZE  # smaller flows are checked in-process: a round trip to workers would cost more
 IN_PROCESS = InProcessEngine()
-DELIVERY_THREADS = 8  # routed files written at once (file creation and fsync wait on the disk)
+DELIVERY_TASK_SIZE = 100  # accepted invoices whose bytes are read from staging and written, at a time
 
 
 @dataclasses.dataclass(slots=True)
@@ -485,50 +486,48 @@ class Gateway:
             formats.add(verdict.invoice.format.value)
         return verdict
 
-    def _deliver(self, batch: BatchRow, work_path: Path) -> routed.RouteCounts:
+    def _deliver(self, batch: Record, work_path: Path, engine) -> routed.RouteCounts:
         """Deliver the batch's accepted invoices to their recipients' folders, then write its routing manifest;
         returns where the batch's invoices went (those delivered before included).
 
         Idempotent: an invoice already delivered (routed_path set) is not written again; one whose staged copy
         is missing or damaged (work/ cleaned by hand, a disk fault) is delivered from the original file.
-        The accepted invoices are read from the ledger a page at a time, and each page is marked routed once its
-        files are written; their bytes are read from the staging file a few at a time.
+        The accepted invoices are read from the ledger a page at a time; their bytes are read from the staging
+        file a chunk at a time and written by `engine` (the workers, for a large batch); once a page is
+        written, the filesystem is synced and the page marked routed.
         """
         outbox, staging = self.settings.outbox, routed.Staging(self.settings.work_dir, batch.id)
         routes, read_again = routed.RouteCounts(), None
-        # Creating and syncing files waits on the disk, not on Python: a few threads overlap those waits.
-        with ThreadPoolExecutor(max_workers=DELIVERY_THREADS) as pool:
-            for page in self.ledger.iter_invoices(batch.id, accepted_only=True, details=False):
-                pending = [row for row in page if row.recipient_id and row.routed_path is None]
-                delivered: dict[int, str] = {}
-                for rows in batched(pending, 8 * DELIVERY_THREADS):  # the bytes of these few only, at a time
-                    contents = staging.read({row.position: row.sha256 for row in rows})
-                    missing = [position for position, data in contents.items() if data is None]
-                    if missing:
-                        read_again = read_again or self._read_again(batch, work_path)
-                        contents.update(read_again(missing))
-                    deliveries = []
-                    for row in rows:
-                        folder_path = routed.routed_folder(outbox, row.recipient_id, row.service_code,
-                                                           row.billing_frame or DEFAULT_FRAME)
-                        target = folder_path / routed.routed_name(batch.id, row.position, row.number, row.format)
-                        deliveries.append((contents[row.position], target, _envelope(batch, row, target, outbox)))
-                    list(pool.map(lambda delivery: routed.deliver(*delivery), deliveries))
-                    delivered.update((row.position, target.relative_to(outbox).as_posix())
-                                     for row, (_data, target, _envelope_doc) in zip(rows, deliveries))
-                if delivered:
-                    self.ledger.mark_routed(batch.id, delivered)
-                for row in page:
-                    if row.routed_path or row.position in delivered:
-                        routes.add((row.recipient_id, row.service_code or routed.NO_SERVICE,
-                                    row.billing_frame or DEFAULT_FRAME))
+
+        def tasks(pending: list[Record]) -> Iterator[DeliveryTask]:
+            nonlocal read_again
+            for rows in batched(pending, DELIVERY_TASK_SIZE):  # the bytes of these few only, at a time
+                contents = staging.read({row.position: row.sha256 for row in rows})
+                missing = [position for position, data in contents.items() if data is None]
+                if missing:
+                    read_again = read_again or self._read_again(batch, work_path)
+                    contents.update(read_again(missing))
+                yield DeliveryTask(outbox, batch, rows, [contents[row.position] for row in rows])
+
+        for page in self.ledger.iter_invoices(batch.id, accepted_only=True, details=False):
+            pending = [row for row in page if row.recipient_id and row.routed_path is None]
+            delivered: dict[int, str] = {}
+            for paths in engine.map(deliver_chunk, tasks(pending)):
+                delivered.update(paths)
+            if delivered:
+                sync_filesystem(outbox)
+                self.ledger.mark_routed(batch.id, delivered)
+            for row in page:
+                if row.routed_path or row.position in delivered:
+                    routes.add((row.recipient_id, row.service_code or routed.NO_SERVICE,
+                                row.billing_frame or DEFAULT_FRAME))
         head, entries = _manifest(batch, (row for page in self.ledger.iter_invoices(batch.id) for row in page),
                                   routed_count=len(routes))
         routed.write_manifest(outbox, batch.id, head, entries)
         staging.remove()
         return routes
 
-    def _read_again(self, batch: BatchRow, work_path: Path) -> Callable[[Iterable[int]], dict[int, bytes]]:
+    def _read_again(self, batch: Record, work_path: Path) -> Callable[[Iterable[int]], dict[int, bytes]]:
         """A reader of the deposited bytes of some invoices of a batch, again from its original file.
 
         Called with the positions wanted from one page after another (ascending), it goes through the flow once,
@@ -555,22 +554,28 @@ class Gateway:
         return read_again
 
     def _finish(self, batch_id: str, work_path: Path) -> BatchResult:
-        batch = self.ledger.get_batch(batch_id)
+        batch = batch_record(self.ledger.get_batch(batch_id))
+        engine = self._writer(batch)
         routes = routed.RouteCounts()
         if batch.reason_code:
             routed.Staging(self.settings.work_dir, batch.id).remove()
         else:
-            routes = self._deliver(batch, work_path)
+            routes = self._deliver(batch, work_path, engine)
 
-        def invoices() -> Iterator[InvoiceRow]:
+        def invoices() -> Iterator[Record]:
             """The batch's invoices as the ledger has them now (with the statuses delivery added), a page at a
             time: each report reads them again, none holds them all."""
             for page in self.ledger.iter_invoices(batch_id):
                 yield from page
 
+        def write_pages(outbox: Path, batch: Record, pages: Iterator[list[Record]]) -> None:
+            for _ in engine.map(write_returns_chunk, (ReturnsTask(outbox, batch, page) for page in pages)):
+                pass
+
         reports = write_reports(report_dir(self.settings.outbox, batch.id), batch, invoices())
         write_html_report(reports, batch, invoices())
-        write_returns(self.settings.outbox, batch, invoices())
+        write_returns(self.settings.outbox, batch, invoices(), write_pages)
+        sync_filesystem(self.settings.outbox)  # the returns' files, before the batch is marked done
         name = _name_on_disk(batch, work_path)
         if batch.reason_code:  # the flow could not be taken at all: quarantine, with the reason beside it
             final = folder.quarantine_path(self.settings.quarantine_dir, batch_id, name)
@@ -582,6 +587,15 @@ class Gateway:
         return BatchResult(batch.id, batch.depositor, batch.file_name, batch.format, batch.flow_status,
                            batch.reason_code, batch.invoice_count, batch.accepted_count, batch.rejected_count,
                            reports, final, routes)
+
+    def _writer(self, batch: Record):
+        """Where the files of a decided batch are written: by the engine's workers when the batch is large enough
+        to be worth it and they share this machine's filesystem, else here."""
+        if batch.invoice_count >= PARALLEL_FROM and self.settings.workers != 1:
+            engine = self.engine
+            if engine.local_files:
+                return engine
+        return IN_PROCESS
 
     def _resume(self, batch: BatchRow) -> BatchResult | None:
         """Carry an interrupted batch on from the state it reached."""
@@ -635,24 +649,10 @@ class Gateway:
         return self.complete(batch, path)
 
 
-def _envelope(batch: BatchRow, row: InvoiceRow, target: Path, outbox: Path) -> dict:
-    """What travels beside a routed invoice: what it is, where it came from, and the routing decision."""
-    return {
-        "invoice": row.number, "issue_date": row.issue_date, "type_code": row.type_code, "format": row.format,
-        "supplier": row.supplier_id, "amount_due": row.amount_due, "currency": row.currency,
-        "file": target.name, "sha256": row.sha256,
-        "route": {"recipient": row.recipient_id, "service": row.service_code, "frame": row.billing_frame or DEFAULT_FRAME,
-                  "engagement": row.engagement_number},
-        "batch": {"id": batch.id, "depositor": batch.depositor, "file": batch.file_name, "sha256": batch.sha256,
-                  "received_at": batch.received_at, "position": row.position, "origin": row.origin},
-        "status": {"code": "203", "label": "Mise à disposition"},
-    }
-
-
-def _manifest(batch: BatchRow, invoices: Iterable[InvoiceRow], routed_count: int) -> tuple[dict, Iterator[dict]]:
+def _manifest(batch: Record, invoices: Iterable[Record], routed_count: int) -> tuple[dict, Iterator[dict]]:
     """The routing manifest of a batch: every invoice, where it went or why it did not; `routed_count` of them went
     somewhere. As its members before the list of invoices, and that list's entries, made as `invoices` is read."""
-    def entry(row: InvoiceRow) -> dict:
+    def entry(row: Record) -> dict:
         entry = {"position": row.position, "origin": row.origin, "invoice": row.number, "decision": row.decision,
                  "recipient": row.recipient_id, "service": row.service_code, "frame": row.billing_frame,
                  "engagement": row.engagement_number}
@@ -675,7 +675,7 @@ def display_name(name: str) -> str:
     return os.fsencode(name).decode("utf-8", "backslashreplace")
 
 
-def _name_on_disk(batch: BatchRow, work_path: Path) -> str:
+def _name_on_disk(batch: Record, work_path: Path) -> str:
     """The file's own name (its bytes as deposited) to archive or quarantine it under: read from its name in
     work/ (`<batch id>__<name>`), the recorded display name when that does not follow the scheme."""
     parts = folder.split_work_name(work_path.name)

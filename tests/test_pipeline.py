@@ -12,7 +12,7 @@ import pytest
 from edi_gateway import pipeline
 from edi_gateway.cli import main
 from edi_gateway.config import load_settings
-from edi_gateway.emitters import reports, routed
+from edi_gateway.emitters import reports, returns, routed
 from edi_gateway.ledger import Ledger
 from edi_gateway.ledger.store import Ledger as LedgerClass
 
@@ -187,6 +187,35 @@ def test_a_crash_at_any_step_is_finished_exactly_once_on_restart(gateway_dirs, m
         "00001-BD-2026-0300.json", "00001-BD-2026-0300.xml", "00002-BD-2026-0301.json", "00002-BD-2026-0301.xml"]
     assert len({name.split("-", 1)[0] for name in delivered}) == 1, "delivered under one batch, exactly once"
     assert _run(gateway_dirs) == [], "nothing is left to do after the restart"
+
+
+def test_files_are_synced_before_the_ledger_says_they_exist(gateway_dirs, monkeypatch):
+    """Routed copies, CDAR messages and certificates are written without an fsync each: the filesystem is synced
+    after the last of them and before the ledger marks them routed, or the batch done."""
+    (gateway_dirs["inbox"] / "lot.zip").write_bytes(zip_lot({
+        "a.xml": french_ubl("BD-2026-0310"), "b.xml": french_ubl("BD-2026-0311")}))
+    events = []
+
+    def recording(event, function):
+        def record(*args, **kwargs):
+            events.append(event)
+            return function(*args, **kwargs)
+        return record
+
+    monkeypatch.setattr(routed, "deliver", recording("write", routed.deliver))
+    monkeypatch.setattr(returns, "write_files", recording("write", returns.write_files))
+    monkeypatch.setattr(pipeline, "sync_filesystem", recording("sync", pipeline.sync_filesystem))
+    monkeypatch.setattr(LedgerClass, "mark_routed", recording("mark_routed", LedgerClass.mark_routed))
+    monkeypatch.setattr(LedgerClass, "mark_done", recording("mark_done", LedgerClass.mark_done))
+
+    [result] = _run(gateway_dirs)
+
+    assert result.accepted == 2
+    assert [e for e in events if e != "write"] == ["sync", "mark_routed", "sync", "mark_done"]
+    assert events.count("write") >= 4  # two routed copies, the flow's files, the invoices' returns
+    for marked in ("mark_routed", "mark_done"):
+        before = events[:events.index(marked)]
+        assert before[-1] == "sync", f"{marked} after an unsynced write: {events}"
 
 
 def test_a_file_claimed_but_never_recorded_is_adopted_on_restart(gateway_dirs, monkeypatch):

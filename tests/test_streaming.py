@@ -46,10 +46,10 @@ def _lot(count: int = 40) -> bytes:
     return buffer.getvalue()
 
 
-def _gateway(root: Path) -> pipeline.Gateway:
+def _gateway(root: Path, **settings) -> pipeline.Gateway:
     url = f"sqlite:///{root / 'ledger.sqlite3'}"
     prepare_ledger(url)
-    settings = load_settings(None, inbox=root / "inbox", outbox=root / "outbox", database=url)
+    settings = load_settings(None, inbox=root / "inbox", outbox=root / "outbox", database=url, **settings)
     settings.inbox.mkdir(parents=True, exist_ok=True)
     return pipeline.Gateway(settings, Ledger(url))
 
@@ -138,6 +138,39 @@ def test_outputs_are_the_same_bytes_whatever_the_page_size(tmp_path, monkeypatch
     assert manifest["routed"] == 24 and [entry["position"] for entry in manifest["invoices"]] == list(range(1, 41))
 
 
+def test_worker_processes_write_the_same_bytes_as_this_process(tmp_path, monkeypatch, deterministic):
+    """A lot large enough for the workers: they write its routed copies, CDAR messages and certificates; the files
+    are the ones the gateway process writes alone, byte for byte."""
+    count = pipeline.PARALLEL_FROM + 20
+    here = _gateway(tmp_path / "in-process", workers=1)
+    (here.settings.inbox / "lot.zip").write_bytes(_lot(count))
+    [alone] = here.run_once()
+    monkeypatch.setattr(pipeline, "new_batch_id", lambda: alone.batch_id)
+    workers = _gateway(tmp_path / "workers", workers=2)
+    (workers.settings.inbox / "lot.zip").write_bytes(_lot(count))
+    written = []
+    monkeypatch.setattr(pipeline, "IN_PROCESS", _Refusing())  # nothing large may be written here
+    try:
+        [shared] = workers.run_once()
+        written = _outputs(tmp_path / "workers")
+    finally:
+        workers.close()
+
+    assert (shared.invoices, shared.accepted) == (alone.invoices, alone.accepted) and alone.accepted > 60
+    expected = _outputs(tmp_path / "in-process")
+    assert len([name for name in expected if "/cdar/" in name]) > count
+    assert written == expected
+
+
+class _Refusing:
+    """An in-process engine that may not be used: the lot under test must go to the workers."""
+
+    workers, local_files = 1, True
+
+    def map(self, function, tasks):
+        raise AssertionError(f"{function.__name__} ran in the gateway process, not in its workers")
+
+
 def test_delivery_from_the_original_file_across_pages_is_exactly_once(tmp_path, monkeypatch):
     """The staged copies are lost after the decision: the restart reads the lot again, once, page after page,
     delivers every accepted invoice unchanged and marks each routed once."""
@@ -145,7 +178,7 @@ def test_delivery_from_the_original_file_across_pages_is_exactly_once(tmp_path, 
     gateway = _gateway(tmp_path)
     (gateway.settings.inbox / "lot.zip").write_bytes(_lot())
     with monkeypatch.context() as patch:
-        patch.setattr(routed, "deliver", lambda *args: (_ for _ in ()).throw(RuntimeError("the process dies")))
+        patch.setattr(routed, "deliver", lambda *args, **kwargs: (_ for _ in ()).throw(RuntimeError("the process dies")))
         with pytest.raises(RuntimeError):
             gateway.run_once()
     for staged in (tmp_path / "work" / ".staging").iterdir():

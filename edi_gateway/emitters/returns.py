@@ -16,14 +16,16 @@ position, into the depositor's returns folder:
 Statuses: the lifecycle code of the French reform with the legacy platform name beside it (facts §2):
 200 Déposée (DEPOSEE), 203 Mise à disposition (MISE_A_DISPOSITION), 213 Rejetée (REJETEE).
 
-The invoices are read once, in order (the ledger's pages as one stream of rows, or a list): status.csv is written
-row by row, the per-invoice files a few hundred invoices at a time, so a batch of any size takes constant memory.
+The invoices are read once, in order (the ledger's pages as one stream of records, or a list): status.csv is
+written row by row, the per-invoice files a few hundred invoices at a time (by the gateway's workers for a large
+batch), so a batch of any size takes constant memory. The per-invoice files are written without an fsync each:
+the gateway syncs the filesystem once before it marks the batch done.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from itertools import islice
 from pathlib import Path
 
@@ -135,23 +137,41 @@ def _json_bytes(document: dict) -> bytes:
     return (json.dumps(document, ensure_ascii=False, indent=2, default=str) + "\n").encode("utf-8")
 
 
-def write_returns(outbox: Path, batch: BatchRow, invoices: Iterable[InvoiceRow]) -> Path:
+def invoice_files(outbox: Path, batch, invoices: Iterable) -> list[tuple[Path, bytes]]:
+    """(path, bytes) of the files of each invoice: its CDAR messages, and its certificate when accepted."""
+    folder = returns_dir(outbox, batch.depositor, batch.id)
+    files = [(folder / "cdar" / name, data) for name, data in cdar_messages(batch, invoices, flow=False)]
+    files += [(folder / "certificates" / certificate_name(invoice), _json_bytes(certificate(batch, invoice)))
+              for invoice in invoices if invoice.decision == "accepted"]
+    return files
+
+
+def write_invoice_files(outbox: Path, batch, pages: Iterable[list]) -> None:
+    """Write the files of each invoice of each page (`invoice_files`), unsynced: here, a page at a time. The
+    gateway hands the pages of a large batch to its workers instead, which call this on theirs."""
+    for page in pages:
+        write_files(invoice_files(outbox, batch, page))
+
+
+def write_returns(outbox: Path, batch, invoices: Iterable,
+                  write_pages: Callable[[Path, object, Iterator[list]], None] = write_invoice_files) -> Path:
     """Write the integration report, the status CSV, the CDAR messages and the certificates of a decided batch;
-    returns the folder. `invoices` is read once, in order (a stream is fine)."""
+    returns the folder. `invoices` (ledger records) is read once, in order (a stream is fine).
+
+    The per-invoice files are none synced (the caller syncs the filesystem before marking the batch done); they
+    are written by `write_pages(outbox, batch, pages)` from pages of FILES_PER_WRITE invoices, handed out as the
+    status CSV gets their rows."""
     folder = returns_dir(outbox, batch.depositor, batch.id)
     report = integration_report(batch)
+    write_files([(folder / "integration.json", _json_bytes(report)), (folder / "integration.xml", integration_xml(report)),
+                 *((folder / "cdar" / name, data) for name, data in cdar_messages(batch, ()))])
     rows = iter(invoices)
     with csv_rows(folder / "status.csv", STATUS_COLUMNS) as status:
-        files = [(folder / "integration.json", _json_bytes(report)),
-                 (folder / "integration.xml", integration_xml(report))]
-        files += [(folder / "cdar" / name, data) for name, data in cdar_messages(batch, ())]
-        while page := list(islice(rows, FILES_PER_WRITE)):
-            for cells in status_rows(batch, page):
-                status(cells)
-            files += [(folder / "cdar" / name, data) for name, data in cdar_messages(batch, page, flow=False)]
-            files += [(folder / "certificates" / certificate_name(invoice), _json_bytes(certificate(batch, invoice)))
-                      for invoice in page if invoice.decision == "accepted"]
-            write_files(files)
-            files = []
-        write_files(files)
+        def pages() -> Iterator[list]:
+            while page := list(islice(rows, FILES_PER_WRITE)):
+                for cells in status_rows(batch, page):
+                    status(cells)
+                yield page
+
+        write_pages(outbox, batch, pages())
     return folder

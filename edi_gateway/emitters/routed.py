@@ -9,8 +9,8 @@ Layout under the outbox:
 
 The invoice bytes are staged in one file per batch, `work/.staging/<batch>.bin`, while the batch is decided (the
 flow is read only once), then delivered after the decision is committed: every write is atomic (temporary file,
-fsync, rename), and names are fixed by batch and position, so delivering again after a crash rewrites the same
-files and never adds one. A staged copy is checked against the sha256 the ledger recorded before it is
+rename; the filesystem is synced once per page of invoices, before the ledger marks them routed), and names are
+fixed by batch and position, so delivering again after a crash rewrites the same files and never adds one. A staged copy is checked against the sha256 the ledger recorded before it is
 delivered; a missing or damaged one is read again from the original file.
 Folder names come from the directory (recipient, service) and the frame table; they are still reduced to safe
 characters, since a rule switched off by the policy could let an invoice's own text through.
@@ -119,12 +119,40 @@ class Staging:
         self._index, self._spans = {}, None
 
 
-def deliver(data: bytes, target: Path, envelope: dict) -> None:
+def deliver(data: bytes, target: Path, envelope: dict, *, fsync: bool = True) -> None:
     """Write the invoice and its envelope into the recipient's folder, atomically; the envelope comes second, so
-    a reader that waits for the envelope always finds the whole invoice."""
-    with atomic_writer(target, "wb") as out:
+    a reader that waits for the envelope always finds the whole invoice. With `fsync` False, the caller syncs the
+    filesystem before relying on them (outbox.sync_filesystem)."""
+    with atomic_writer(target, "wb", fsync=fsync) as out:
         out.write(data)
-    write_json(target.with_suffix(".json"), envelope)
+    write_json(target.with_suffix(".json"), envelope, fsync=fsync)
+
+
+def deliver_invoices(outbox: Path, batch, invoices: list, contents: list[bytes]) -> dict[int, str]:
+    """Deliver accepted invoices (ledger records, with the bytes of each in `contents`) to their recipients'
+    folders, unsynced; returns where each went, by position (its path in the outbox)."""
+    delivered = {}
+    for invoice, data in zip(invoices, contents, strict=True):
+        folder = routed_folder(outbox, invoice.recipient_id, invoice.service_code,
+                               invoice.billing_frame or DEFAULT_FRAME)
+        target = folder / routed_name(batch.id, invoice.position, invoice.number, invoice.format)
+        deliver(data, target, envelope(batch, invoice, target), fsync=False)
+        delivered[invoice.position] = target.relative_to(outbox).as_posix()
+    return delivered
+
+
+def envelope(batch, invoice, target: Path) -> dict:
+    """What travels beside a routed invoice: what it is, where it came from, and the routing decision."""
+    return {
+        "invoice": invoice.number, "issue_date": invoice.issue_date, "type_code": invoice.type_code,
+        "format": invoice.format, "supplier": invoice.supplier_id, "amount_due": invoice.amount_due,
+        "currency": invoice.currency, "file": target.name, "sha256": invoice.sha256,
+        "route": {"recipient": invoice.recipient_id, "service": invoice.service_code,
+                  "frame": invoice.billing_frame or DEFAULT_FRAME, "engagement": invoice.engagement_number},
+        "batch": {"id": batch.id, "depositor": batch.depositor, "file": batch.file_name, "sha256": batch.sha256,
+                  "received_at": batch.received_at, "position": invoice.position, "origin": invoice.origin},
+        "status": {"code": "203", "label": "Mise à disposition"},
+    }
 
 
 def manifest_path(outbox: Path, batch_id: str) -> Path:

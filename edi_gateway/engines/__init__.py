@@ -32,6 +32,7 @@ class InProcessEngine:
     """Chunks checked here, one after the other."""
 
     workers = 1
+    local_files = True  # whether its workers write to this machine's filesystem (they may write the outbox)
 
     def map(self, function: Callable, tasks: Iterable) -> Iterator:
         return map(function, tasks)
@@ -68,6 +69,8 @@ class ProcessEngine(_Windowed):
     Workers are spawned (a fresh interpreter each, with the gateway's import path), not forked from the gateway,
     whose threads (watcher, scheduler) could hold locks at the time of a fork; each ends itself when the gateway
     dies, even by SIGKILL (`work.warm_up`)."""
+
+    local_files = True
 
     def __init__(self, workers: int):
         self.workers = workers
@@ -108,6 +111,8 @@ class DaskEngine(_Windowed):
     def __init__(self, scheduler: str | None, workers: int):
         from dask.distributed import Client, LocalCluster
 
+        # A cluster's workers may run on other machines: the outbox is written here. A local cluster's share it.
+        self.local_files = not scheduler
         if scheduler:
             self.client = Client(scheduler, timeout="30s")
             self._cluster = None

@@ -1,9 +1,14 @@
-"""What a worker does: parse and check a chunk of raw documents, alone (no ledger writes, no other chunk).
+"""What a worker does: parse and check a chunk of raw documents, alone (no ledger writes, no other chunk); and,
+once the batch is decided, write the files of a chunk of its invoices (routed copies, CDAR messages, certificates).
 
 A worker process loads the schemas, the rule tables and (for routing) a read-only connection to the ledger once,
 on its first chunk, and keeps them for the next ones. The duplicate rules are not run here: whether an invoice
 number was already accepted depends on the invoices before it in the lot, which other workers hold; the process
 that owns the batch settles them in order (`pipeline.settle_duplicates`).
+
+Files are written by workers only where they share the gateway's filesystem (`engine.local_files`): the tasks
+carry ledger records (ledger/records.py) and bytes, and the worker writes without syncing; the gateway syncs the
+filesystem once the chunks are written, before the ledger says the files exist.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ import os
 import threading
 import time
 from datetime import date
+from pathlib import Path
 
 from ..errors import UnreadableFlow
 from ..model import Verdict
@@ -63,6 +69,41 @@ def check_chunk(task: ChunkTask) -> list[Verdict] | FlowFailure:
         routing = dataclasses.replace(task.routing, structures=_structures(task.database, documents))
     context = CheckContext(today=task.today, routing=routing)
     return [_for_the_owner(check_alone(document, context, task.policy, task.strict)) for document in documents]
+
+
+@dataclasses.dataclass(slots=True)
+class DeliveryTask:
+    """Accepted invoices of a decided batch to deliver: their ledger records, and their bytes in the same order."""
+
+    outbox: Path
+    batch: object  # a ledger Record
+    invoices: list
+    contents: list[bytes]
+
+
+def deliver_chunk(task: DeliveryTask) -> dict[int, str]:
+    """Deliver a chunk of invoices to their recipients' folders (unsynced); where each went, by position."""
+    from ..emitters.routed import deliver_invoices
+
+    return deliver_invoices(task.outbox, task.batch, task.invoices, task.contents)
+
+
+@dataclasses.dataclass(slots=True)
+class ReturnsTask:
+    """A page of a decided batch's invoices (ledger records, with their findings and statuses) whose returns to
+    write: CDAR messages and certificates."""
+
+    outbox: Path
+    batch: object  # a ledger Record
+    invoices: list
+
+
+def write_returns_chunk(task: ReturnsTask) -> int:
+    """Write the returns of a page of invoices (unsynced); how many invoices."""
+    from ..emitters.returns import write_invoice_files
+
+    write_invoice_files(task.outbox, task.batch, [task.invoices])
+    return len(task.invoices)
 
 
 KEPT_LOCATIONS = frozenset({"number", "issue_date", "type_code"})  # where the duplicate rules point
