@@ -191,50 +191,50 @@ class Run:
 
 def run_one(lot: Path, fmt: str, size: int, workers: int, scratch: Path, profile: Path | None,
             gateway: Path | None) -> Run:
+    # The run's folder stays until the benchmark ends (main removes the scratch): on an ext4 without a journal,
+    # creating files just after tens of thousands were deleted costs ~1 ms of kernel time each (the inode allocator
+    # steps over recently deleted inodes), which would land on the next run.
     workdir = Path(tempfile.mkdtemp(prefix=f"edi-scale-{fmt}-{size}-w{workers}-", dir=scratch))
+    inbox = workdir / "inbox"
+    inbox.mkdir()
+    shutil.copyfile(lot, inbox / ("factures.csv" if fmt == "csv" else "lot.zip"))
+    spec = {"workdir": str(workdir), "format": fmt, "size": size, "workers": workers,
+            "profile": str(profile / f"{fmt}-{size}-w{workers}") if profile else None,
+            "gateway": str(gateway) if gateway else None}
+    code = code_version(gateway)
+    load_before = os.getloadavg()[0]
+    # Its own process group: the run (its fork server and workers included) is stopped with the driver.
+    # With --gateway, the run starts in DIR with DIR on PYTHONPATH: on Python 3.11 the fork server imports its
+    # preloaded modules (edi_gateway.engines.work, edi_gateway.pipeline) with the sys.path of a bare
+    # `python -c` started in the current folder, not with this process's sys.path.
+    env = dict(os.environ)
+    if gateway:
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(gateway), env.get("PYTHONPATH")]))
+    child = subprocess.Popen([sys.executable, str(Path(__file__).resolve()), "--child", json.dumps(spec)],
+                             stdout=subprocess.PIPE, text=True, start_new_session=True, env=env,
+                             cwd=gateway or None)
+    sampler = TreeSampler(child.pid, workdir / PIPELINE_DONE)
+    sampler.start()
     try:
-        inbox = workdir / "inbox"
-        inbox.mkdir()
-        shutil.copyfile(lot, inbox / ("factures.csv" if fmt == "csv" else "lot.zip"))
-        spec = {"workdir": str(workdir), "format": fmt, "size": size, "workers": workers,
-                "profile": str(profile / f"{fmt}-{size}-w{workers}") if profile else None,
-                "gateway": str(gateway) if gateway else None}
-        code = code_version(gateway)
-        load_before = os.getloadavg()[0]
-        # Its own process group: the run (its fork server and workers included) is stopped with the driver.
-        # With --gateway, the run starts in DIR with DIR on PYTHONPATH: on Python 3.11 the fork server imports its
-        # preloaded modules (edi_gateway.engines.work, edi_gateway.pipeline) with the sys.path of a bare
-        # `python -c` started in the current folder, not with this process's sys.path.
-        env = dict(os.environ)
-        if gateway:
-            env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(gateway), env.get("PYTHONPATH")]))
-        child = subprocess.Popen([sys.executable, str(Path(__file__).resolve()), "--child", json.dumps(spec)],
-                                 stdout=subprocess.PIPE, text=True, start_new_session=True, env=env,
-                                 cwd=gateway or None)
-        sampler = TreeSampler(child.pid, workdir / PIPELINE_DONE)
-        sampler.start()
-        try:
-            out, _ = child.communicate()
-        finally:
-            sampler.done.set()
-            sampler.join()
-            try:
-                os.killpg(child.pid, signal.SIGTERM)  # whatever is left of the run (nothing, normally)
-            except ProcessLookupError:
-                pass
-        if child.returncode != 0:
-            raise SystemExit(f"{fmt} {size} workers={workers}: the run failed (exit {child.returncode})")
-        result = json.loads(out.strip().splitlines()[-1])
-        print(f"#   ran {result['gateway_path']} ({code})", file=sys.stderr, flush=True)
-        workers_hwm = [kb for pid, kb in sampler.high_water_kb.items() if pid != child.pid]
-        worker_ticks = sum(ticks for pid, ticks in sampler.cpu_ticks.items() if pid != child.pid)
-        return Run(fmt, size, workers, result["cores"], result["invoices"], result["accepted"],
-                   result["megabytes"], result["seconds"], result["floor_seconds"], result["main_peak_mb"],
-                   sampler.peak_pss_kb / 1024, max(workers_hwm, default=0) / 1024, result["main_cpu_seconds"],
-                   worker_ticks / os.sysconf("SC_CLK_TCK"), (load_before, os.getloadavg()[0]),
-                   result["invoices"] == size and result["accepted"] == size, result.get("note", ""), code)
+        out, _ = child.communicate()
     finally:
-        shutil.rmtree(workdir, ignore_errors=True)
+        sampler.done.set()
+        sampler.join()
+        try:
+            os.killpg(child.pid, signal.SIGTERM)  # whatever is left of the run (nothing, normally)
+        except ProcessLookupError:
+            pass
+    if child.returncode != 0:
+        raise SystemExit(f"{fmt} {size} workers={workers}: the run failed (exit {child.returncode})")
+    result = json.loads(out.strip().splitlines()[-1])
+    print(f"#   ran {result['gateway_path']} ({code})", file=sys.stderr, flush=True)
+    workers_hwm = [kb for pid, kb in sampler.high_water_kb.items() if pid != child.pid]
+    worker_ticks = sum(ticks for pid, ticks in sampler.cpu_ticks.items() if pid != child.pid)
+    return Run(fmt, size, workers, result["cores"], result["invoices"], result["accepted"],
+               result["megabytes"], result["seconds"], result["floor_seconds"], result["main_peak_mb"],
+               sampler.peak_pss_kb / 1024, max(workers_hwm, default=0) / 1024, result["main_cpu_seconds"],
+               worker_ticks / os.sysconf("SC_CLK_TCK"), (load_before, os.getloadavg()[0]),
+               result["invoices"] == size and result["accepted"] == size, result.get("note", ""), code)
 
 
 # -- one run, in the subprocess ---------------------------------------------------------------------------------
