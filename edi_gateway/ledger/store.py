@@ -326,7 +326,7 @@ class Ledger:
                 query = query.where(invoices.c.decision == Decision.ACCEPTED.value)
             query = query.order_by(invoices.c.position).limit(size)
             with self.engine.connect() as connection:
-                page = [Record(**row) for row in connection.execute(query).mappings()]
+                page = _records(connection.execute(query))
                 if details:
                     _add_details(connection, page)
             if page:
@@ -343,6 +343,12 @@ class Ledger:
                 .options(selectinload(InvoiceRow.findings), selectinload(InvoiceRow.status_events))).all())
 
 
+def _records(result) -> list[Record]:
+    """The rows of a query's result as records (the column names read once, not per row)."""
+    keys = tuple(result.keys())
+    return [Record(**dict(zip(keys, row))) for row in result]
+
+
 def _add_details(connection, page: list[Record]) -> None:
     """Give each invoice record of a page its findings and status events (records, in id order)."""
     by_id = {invoice.id: invoice for invoice in page}
@@ -351,8 +357,8 @@ def _add_details(connection, page: list[Record]) -> None:
     for table, attribute in ((FindingRow.__table__, "findings"), (StatusEventRow.__table__, "status_events")):
         for ids in _pages(by_id, _IDS_PER_QUERY):
             query = select(table).where(table.c.invoice_id.in_(ids)).order_by(table.c.id)
-            for row in connection.execute(query).mappings():
-                getattr(by_id[row["invoice_id"]], attribute).append(Record(**row))
+            for record in _records(connection.execute(query)):
+                getattr(by_id[record.invoice_id], attribute).append(record)
 
 
 def _pages(items: Iterable, size: int) -> Iterator[list]:
