@@ -226,9 +226,10 @@ def test_route_counts_stand_for_the_list_of_routes():
 
 
 # -- CSV files cut into parts ---------------------------------------------------------------------------------------
-def _interleaved_csv(encoding: str = "utf-8") -> bytes:
+def _interleaved_csv(encoding: str = "utf-8", newline: str = "\n", last_newline: bool = True) -> bytes:
     """The sample line-layout CSV rewritten with blank lines at the top and between rows, a quoted line break in a
-    label, and its invoices' rows interleaved (rows of one invoice are not contiguous)."""
+    label, and its invoices' rows interleaved (rows of one invoice are not contiguous); lines ended by `newline`,
+    the last one too unless `last_newline` is False."""
     sample = (SAMPLES / "cabinet-martin-lignes.csv").read_text(encoding="cp1252")
     header, *rows = [line for line in sample.splitlines() if line.strip()]
     rows = rows[::2] + rows[1::2]  # every invoice's rows end up apart
@@ -236,7 +237,7 @@ def _interleaved_csv(encoding: str = "utf-8") -> bytes:
     cells[16] = f'"{cells[16]}\n(second line of the label)"'
     rows[1] = ";".join(cells)
     rows.insert(3, "")
-    text = "\n\n" + header + "\n" + "\n".join(rows) + "\n"
+    text = newline * 2 + header + newline + newline.join(rows) + (newline if last_newline else "")
     return text.encode(encoding)
 
 
@@ -274,12 +275,14 @@ def test_a_csv_file_cut_into_parts_reads_as_the_whole_file(name, per_part):
     _same_documents(_documents_by_parts(data, per_part), whole)
 
 
-@pytest.mark.parametrize("encoding", ["utf-8", "cp1252"])
-def test_interleaved_rows_blank_lines_and_quoted_breaks_keep_their_row_numbers(encoding):
+@pytest.mark.parametrize("encoding, newline, last_newline", [
+    ("utf-8", "\n", True), ("cp1252", "\n", True), ("utf-8", "\r\n", False), ("cp1252", "\r\n", True),
+    ("utf-8", "\n", False)])
+def test_interleaved_rows_blank_lines_and_quoted_breaks_keep_their_row_numbers(encoding, newline, last_newline):
     from edi_gateway.parsers.csv import parse_csv
     from edi_gateway.model import Origin
 
-    data = _interleaved_csv(encoding)
+    data = _interleaved_csv(encoding, newline, last_newline)
     whole = list(parse_csv(data, Origin(file_name="lot.csv")))
     by_parts = _documents_by_parts(data, 1)
     _same_documents(by_parts, whole)

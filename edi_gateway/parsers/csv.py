@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from datetime import date
 from decimal import ROUND_HALF_UP, Context, Decimal, localcontext
-from itertools import chain
+from itertools import chain, islice
 from typing import Any, BinaryIO, NamedTuple
 
 import pandas as pd
@@ -242,6 +242,25 @@ class _RecordIndex:
     sheet: _Sheet  # header, delimiter, columns and first row number; no rows
     invoice_of: array  # invoice number (0-based, order of first appearance) of each data record, -1 for none
     part_ends: list[int]  # per part, the index of its last record
+    header_lines: int  # physical lines of the header (a quoted cell may hold a line break)
+    lines_of: array  # physical lines of each data record, for the second pass to cut records without parsing
+
+
+class _CountedLines:
+    """The lines of a text, counted as they are taken (by csv.reader, which takes exactly a record's lines)."""
+
+    __slots__ = ("_lines", "count")
+
+    def __init__(self, lines: Iterator[str]):
+        self._lines, self.count = lines, 0
+
+    def __iter__(self) -> "_CountedLines":
+        return self
+
+    def __next__(self) -> str:
+        line = next(self._lines)
+        self.count += 1
+        return line
 
 
 def _index_records(open_binary: Callable[[], BinaryIO], invoices_per_part: int) -> tuple[str, _RecordIndex]:
@@ -275,18 +294,25 @@ def _refuse_mixed_encodings_in(open_binary: Callable[[], BinaryIO]) -> None:
             carried = window[-2:]
 
 
-def _open_records(stream: BinaryIO, encoding: str, checked: bool = True) -> tuple[_Sheet, Iterator[list[str]]]:
-    """The header (as a sheet without rows) and an iterator over the data records of an open file, each record
-    checked (width, control characters) unless `checked` is False: the second pass over a file the first pass
-    has checked whole."""
+def _first_line(stream: BinaryIO, encoding: str) -> tuple[io.TextIOWrapper, int, str]:
+    """The file as text (line endings kept), how many blank lines come before its first line of text, and that
+    line."""
     text = io.TextIOWrapper(stream, encoding=encoding, newline="")
     blank_lines, line = 0, text.readline()
     while line and not line.strip():
         blank_lines, line = blank_lines + 1, text.readline()
     if not line:
         raise EmptyFile("The file holds no text.", "Le fichier ne contient aucun texte.")
+    return text, blank_lines, line
+
+
+def _open_records(stream: BinaryIO, encoding: str) -> tuple[_Sheet, Iterator[list[str]], _CountedLines]:
+    """The header (as a sheet without rows), an iterator over the data records of an open file, each checked
+    (width, control characters), and the file's lines from the header on, counted as the records take them."""
+    text, blank_lines, line = _first_line(stream, encoding)
     delimiter = _sniff_delimiter(line.splitlines()[0])
-    records = csv.reader(chain([line], text), delimiter=delimiter)
+    lines = _CountedLines(chain([line], text))
+    records = csv.reader(lines, delimiter=delimiter)
     try:
         header = next(records)
     except csv.Error as exc:
@@ -295,7 +321,7 @@ def _open_records(stream: BinaryIO, encoding: str, checked: bool = True) -> tupl
     columns = _match_columns(header)
     _require_columns(columns, header)
     sheet = _Sheet(header, [], blank_lines + 2, delimiter, columns)
-    return sheet, _checked_records(records, len(header), blank_lines + 2) if checked else records
+    return sheet, _checked_records(records, len(header), blank_lines + 2), lines
 
 
 def _checked_records(records: Iterator[list[str]], width: int, first_row: int) -> Iterator[list[str]]:
@@ -326,10 +352,13 @@ def _record_error(exc: csv.Error, row: int) -> MalformedContent:
 
 def _index_with(open_binary: Callable[[], BinaryIO], encoding: str, invoices_per_part: int) -> _RecordIndex:
     with open_binary() as stream:
-        sheet, records = _open_records(stream, encoding)
+        sheet, records, lines = _open_records(stream, encoding)
+        header_lines = lines_before = lines.count
         invoices: dict[tuple[str, ...], int] = {}
-        invoice_of, part_ends = array("q"), []
+        invoice_of, part_ends, lines_of = array("q"), [], array("l")
         for position, record in enumerate(records):
+            lines_of.append(lines.count - lines_before)
+            lines_before = lines.count
             if not _is_filled(record):
                 invoice_of.append(-1)
                 continue
@@ -346,33 +375,40 @@ def _index_with(open_binary: Callable[[], BinaryIO], encoding: str, invoices_per
     # a part is complete once the last record of every invoice before it has been read too
     for part in range(1, len(part_ends)):
         part_ends[part] = max(part_ends[part], part_ends[part - 1])
-    return _RecordIndex(sheet, invoice_of, part_ends)
+    return _RecordIndex(sheet, invoice_of, part_ends, header_lines, lines_of)
 
 
 def _parts(open_binary: Callable[[], BinaryIO], encoding: str, index: _RecordIndex, invoices_per_part: int
            ) -> Iterator[CsvPart]:
-    pending: dict[int, list[tuple[int, list[str]]]] = {}  # part -> (record position, cells) read so far
+    """The second pass: each record's text cut from the file by its count of lines (no CSV parsing: the first
+    pass has parsed and checked every record), kept until its part is complete."""
+    pending: dict[int, list[tuple[int, str]]] = {}  # part -> (record position, its text) read so far
     next_part = 0
     with open_binary() as stream:
-        sheet, records = _open_records(stream, encoding, checked=False)
-        for position, record in enumerate(records):
-            invoice = index.invoice_of[position] if position < len(index.invoice_of) else -1
+        text, _blank_lines, line = _first_line(stream, encoding)
+        lines = chain([line], text)
+        header = _text_of(lines, index.header_lines)
+        for position, count in enumerate(index.lines_of):
+            record = _text_of(lines, count)
+            invoice = index.invoice_of[position]
             if invoice >= 0:
                 pending.setdefault(invoice // invoices_per_part, []).append((position, record))
             while next_part < len(index.part_ends) and index.part_ends[next_part] <= position:
-                yield _part(sheet, pending.pop(next_part), next_part * invoices_per_part + 1, index, invoices_per_part)
+                yield _part(header, pending.pop(next_part), next_part * invoices_per_part + 1, index)
                 next_part += 1
 
 
-def _part(sheet: _Sheet, records: list[tuple[int, list[str]]], first_index: int, index: _RecordIndex,
-          invoices_per_part: int) -> CsvPart:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=sheet.delimiter, lineterminator="\n")
-    writer.writerow(sheet.header)
-    writer.writerows(cells for _position, cells in records)
-    invoices = {index.invoice_of[position] for position, _cells in records}
-    return CsvPart(buffer.getvalue().encode("utf-8"), [sheet.row_number(position) for position, _ in records],
-                   first_index, len(invoices))
+def _text_of(lines: Iterator[str], count: int) -> str:
+    """The next `count` lines as one text ending with a line break (the file's last line may have none)."""
+    text = "".join(islice(lines, count))
+    return text if text.endswith(("\n", "\r")) else text + "\n"
+
+
+def _part(header: str, records: list[tuple[int, str]], first_index: int, index: _RecordIndex) -> CsvPart:
+    """A part: the header and its records' texts as in the file (in UTF-8), with their row numbers."""
+    data = (header + "".join(text for _position, text in records)).encode("utf-8")
+    invoices = {index.invoice_of[position] for position, _text in records}
+    return CsvPart(data, [index.sheet.row_number(position) for position, _ in records], first_index, len(invoices))
 
 
 # --------------------------------------------------------------------------------------------------------------
