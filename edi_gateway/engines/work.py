@@ -4,7 +4,7 @@ once the batch is decided, write the files of a chunk of its invoices (routed co
 A worker process loads the schemas, the rule tables and (for routing) a read-only connection to the ledger once,
 on its first chunk, and keeps them for the next ones. The duplicate rules are not run here: whether an invoice
 number was already accepted depends on the invoices before it in the lot, which other workers hold; the process
-that owns the batch settles them in order (`pipeline.settle_duplicates`).
+that owns the batch settles them in order (`checking.settle_duplicates`).
 
 Files are written by workers only where they share the gateway's filesystem (`engine.local_files`): the tasks
 carry ledger records (ledger/records.py) and bytes, and the worker writes without syncing; the gateway syncs the
@@ -55,7 +55,7 @@ class FlowFailure:
 
 def check_chunk(task: ChunkTask) -> list[Verdict] | FlowFailure:
     """Parse and check every document of a chunk, without the duplicate rules; verdicts in document order."""
-    from ..pipeline import check_alone
+    from ..checking import check_alone
     from ..validators import CheckContext
 
     documents = []

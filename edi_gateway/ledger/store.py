@@ -13,8 +13,6 @@ from itertools import islice
 from pathlib import Path
 from typing import TypeVar
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import bindparam, create_engine, event, insert, or_, select, tuple_, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
@@ -484,7 +482,11 @@ def _password(url: str) -> str | None:
         return None
 
 
-def alembic_config() -> Config:
+def alembic_config():
+    """Alembic's configuration for the ledger's migrations (Alembic is imported here, not with the ledger: a
+    worker process opens the ledger without migrating it, and need not load Alembic)."""
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(files("edi_gateway.ledger").joinpath("migrations")))
     return config
@@ -492,6 +494,8 @@ def alembic_config() -> Config:
 
 def upgrade(engine: Engine) -> None:
     """Bring the ledger schema to the latest Alembic revision."""
+    from alembic import command
+
     config = alembic_config()
     with engine.begin() as connection:
         config.attributes["connection"] = connection

@@ -21,7 +21,6 @@ from decimal import ROUND_HALF_UP, Context, Decimal, localcontext
 from itertools import chain, islice
 from typing import Any, BinaryIO, NamedTuple
 
-import pandas as pd
 
 from ..errors import EmptyFile, MalformedContent
 from ..model import (
@@ -548,6 +547,8 @@ def _sniff_delimiter(header_line: str) -> str:
 
 def _tokenise(text: str, delimiter: str, blank_lines: int) -> list[list[str]]:
     """Every record as a list of strings, blank records kept so that row numbers match a spreadsheet's."""
+    import pandas as pd  # here, not with the module: half a second that only a CSV file should cost
+
     try:
         frame = pd.read_csv(
             io.StringIO(text), sep=delimiter, header=None, dtype=str, keep_default_na=False, na_filter=False,

@@ -36,12 +36,13 @@ import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Literal
-
-import pandas as pd
+from typing import TYPE_CHECKING, Literal
 
 from ..errors import GatewayError, MalformedContent
 from ..parsers.csv import _sniff_delimiter, normalise_header
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = [
     "ExportFile", "NotADirectoryExport", "RowProblem", "ServiceRecord", "StructureRecord", "open_export",
@@ -319,6 +320,8 @@ class _RowNumbers:
 
 
 def _chunks(export: ExportFile, chunk_rows: int, skipped_lines: list[int]) -> Iterator[pd.DataFrame]:
+    import pandas as pd  # here: the ledger (and a worker's directory look-ups) import this module, not pandas
+
     """The data rows in frames of `chunk_rows`, indexed by data-row position; over-long lines go to skipped_lines."""
     reader = pd.read_csv(
         export.path, sep=export.delimiter, encoding=export.encoding, header=None, skiprows=export.first_row - 1,
