@@ -523,10 +523,8 @@ class Gateway:
     def _writer(self, batch: Record):
         """Where the files of a decided batch are written: by the engine's workers when the batch is large enough
         to be worth it and they share this machine's filesystem, else here."""
-        if batch.invoice_count >= PARALLEL_FROM and self.settings.workers != 1:
-            engine = self.engine
-            if engine.local_files:
-                return engine
+        if batch.invoice_count >= PARALLEL_FROM and self.engine.local_files:
+            return self.engine
         return IN_PROCESS
 
     def _resume(self, batch: BatchRow) -> BatchResult | None:
