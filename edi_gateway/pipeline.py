@@ -65,6 +65,9 @@ CHUNK_SIZE = 500  # invoices checked between two bulk look-ups in the ledger (ch
 TASK_SIZE = 50  # invoices in a chunk sent to a worker
 PARALLEL_FROM = 2 * TASK_SIZE  # smaller flows are checked in-process: a round trip to workers would cost more
 IN_PROCESS = InProcessEngine()
+# A deposited file this large likely holds PARALLEL_FROM invoices or more (a UBL invoice is ~5-30 KB): the workers
+# are started before it is read, not once its first invoices are (a CSV file is read whole once before any).
+EARLY_START_BYTES = 1 << 20
 DELIVERY_TASK_SIZE = 100  # accepted invoices whose bytes are read from staging and written, at a time
 
 
@@ -378,6 +381,8 @@ class Gateway:
         against the ledger and the invoices before. Raises UnreadableFlow when the file cannot be read at all."""
         settings = self.settings
         routing = self._routing_context(batch.depositor)
+        if batch.size >= EARLY_START_BYTES:
+            self.engine.start()  # its workers load what checking needs while the flow's head is read
         units = split_flow(flow, Origin(batch_id=batch.id, file_name=batch.file_name), settings.limits)
         head = list(_first_invoices(units, PARALLEL_FROM))
         engine = self.engine if sum(unit.invoice_count for unit in head) >= PARALLEL_FROM else IN_PROCESS

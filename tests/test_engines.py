@@ -8,6 +8,7 @@ route and findings must be identical.
 
 from __future__ import annotations
 
+import multiprocessing
 from decimal import Decimal
 from pathlib import Path
 
@@ -15,6 +16,7 @@ import pytest
 
 from edi_gateway.config import load_settings
 from edi_gateway.engines import InProcessEngine, ProcessEngine, make_engine
+from edi_gateway.engines.work import ready
 from edi_gateway.errors import ConfigError
 from edi_gateway.ledger import Ledger
 from edi_gateway.pipeline import PARALLEL_FROM, Gateway
@@ -88,6 +90,19 @@ def test_results_come_back_in_order_whatever_the_workers_finish_first():
     engine = ProcessEngine(2)
     try:
         assert list(engine.map(_slow_square, [5, 1, 4, 0, 3, 2] * 3)) == [n * n for n in [5, 1, 4, 0, 3, 2] * 3]
+    finally:
+        engine.close()
+
+
+def test_a_started_engine_has_every_worker_before_its_first_chunk():
+    """`start` (called before a large flow is read) spawns every worker at once; they take the chunks after."""
+    engine = ProcessEngine(2)
+    try:
+        before = {process.pid for process in multiprocessing.active_children()}
+        engine.start()
+        started = {process.pid for process in multiprocessing.active_children()} - before
+        assert len(started) == 2
+        assert set(engine.map(ready, range(8))) <= started
     finally:
         engine.close()
 

@@ -37,6 +37,9 @@ class InProcessEngine:
     def map(self, function: Callable, tasks: Iterable) -> Iterator:
         return map(function, tasks)
 
+    def start(self) -> None:
+        """Nothing to start."""
+
     def close(self) -> None:
         pass
 
@@ -64,7 +67,8 @@ class _Windowed:
 
 
 class ProcessEngine(_Windowed):
-    """A pool of worker processes on this machine, started at the first chunk and kept until `close`.
+    """A pool of worker processes on this machine, started at the first chunk (or by `start`) and kept until
+    `close`.
 
     Workers are spawned (a fresh interpreter each, with the gateway's import path), not forked from the gateway,
     whose threads (watcher, scheduler) could hold locks at the time of a fork; each ends itself when the gateway
@@ -76,6 +80,16 @@ class ProcessEngine(_Windowed):
         self.workers = workers
         self.in_flight = 2 * workers
         self._pool: ProcessPoolExecutor | None = None
+
+    def start(self) -> None:
+        """Start every worker now, without waiting for them: each loads the schemas and rules (`work.warm_up`)
+        while the gateway goes on (the pool would otherwise start a worker per task submitted, at the first
+        chunks)."""
+        if self._pool is None:
+            from .work import ready
+
+            for _ in range(self.workers):
+                self._submit(ready, None)
 
     def _submit(self, function: Callable, task):
         if self._pool is None:
@@ -127,6 +141,9 @@ class DaskEngine(_Windowed):
 
     def _submit(self, function: Callable, task):
         return self.client.submit(function, task, pure=False)
+
+    def start(self) -> None:
+        """Nothing to start: the cluster is up."""
 
     def close(self) -> None:
         self.client.close()

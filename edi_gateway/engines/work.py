@@ -134,6 +134,11 @@ def _structures(database: str | None, documents: list) -> dict:
     return lookup_structures(ledger, sorted(recipients))
 
 
+def ready(_task=None) -> int:
+    """A task that does nothing (its worker has warmed up to take it): the worker's pid."""
+    return os.getpid()
+
+
 def warm_up(gateway_pid: int | None = None) -> None:
     """A worker process's initializer: load what every chunk needs (rules, XSDs) before the first one arrives,
     and end the worker if the gateway that started it dies (a SIGKILL gives it no chance to stop its pool)."""
