@@ -21,7 +21,6 @@ from decimal import ROUND_HALF_UP, Context, Decimal, localcontext
 from itertools import chain, islice
 from typing import Any, BinaryIO, NamedTuple
 
-
 from ..errors import EmptyFile, MalformedContent
 from ..model import (
     CreditTransfer,
@@ -354,7 +353,7 @@ def _index_with(open_binary: Callable[[], BinaryIO], encoding: str, invoices_per
         sheet, records, lines = _open_records(stream, encoding)
         header_lines = lines_before = lines.count
         invoices: dict[tuple[str, ...], int] = {}
-        invoice_of, part_ends, lines_of = array("q"), [], array("l")
+        invoice_of, part_ends, lines_of = array("q"), [], array("I")
         for position, record in enumerate(records):
             lines_of.append(lines.count - lines_before)
             lines_before = lines.count
