@@ -43,7 +43,7 @@ from .intake import folder
 from .ledger.depositors import depositor_inboxes, load_depositor
 from .ledger.directory import structure_count
 from .ledger.models import BatchRow
-from .ledger.records import Record, batch_record
+from .ledger.records import Record, record_of
 from .ledger.locks import PROCESS, owner_is_gone
 from .ledger.store import (CLAIMED, DatabaseUnavailable, DuplicateRace, Ledger, database_unavailable, now,
                            retry_while_unavailable, unavailable_message)
@@ -491,7 +491,7 @@ class Gateway:
         return read_again
 
     def _finish(self, batch_id: str, work_path: Path) -> BatchResult:
-        batch = batch_record(self.ledger.get_batch(batch_id))
+        batch = record_of(self.ledger.get_batch(batch_id))
         engine = self._writer(batch)
         routes = routed.RouteCounts()
         if batch.reason_code:

@@ -148,7 +148,6 @@ def test_worker_processes_write_the_same_bytes_as_this_process(tmp_path, monkeyp
     monkeypatch.setattr(pipeline, "new_batch_id", lambda: alone.batch_id)
     workers = _gateway(tmp_path / "workers", workers=2)
     (workers.settings.inbox / "lot.zip").write_bytes(_lot(count))
-    written = []
     monkeypatch.setattr(pipeline, "IN_PROCESS", _Refusing())  # nothing large may be written here
     try:
         [shared] = workers.run_once()

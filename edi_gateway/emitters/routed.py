@@ -119,13 +119,13 @@ class Staging:
         self._index, self._spans = {}, None
 
 
-def deliver(data: bytes, target: Path, envelope: dict, *, fsync: bool = True) -> None:
+def deliver(data: bytes, target: Path, envelope: dict) -> None:
     """Write the invoice and its envelope into the recipient's folder, atomically; the envelope comes second, so
-    a reader that waits for the envelope always finds the whole invoice. With `fsync` False, the caller syncs the
-    filesystem before relying on them (outbox.sync_filesystem)."""
-    with atomic_writer(target, "wb", fsync=fsync) as out:
+    a reader that waits for the envelope always finds the whole invoice. Unsynced: the caller syncs the
+    filesystem before the ledger marks the invoice routed (outbox.sync_filesystem)."""
+    with atomic_writer(target, "wb", fsync=False) as out:
         out.write(data)
-    write_json(target.with_suffix(".json"), envelope, fsync=fsync)
+    write_json(target.with_suffix(".json"), envelope, fsync=False)
 
 
 def deliver_invoices(outbox: Path, batch, invoices: list, contents: list[bytes]) -> dict[int, str]:
@@ -136,7 +136,7 @@ def deliver_invoices(outbox: Path, batch, invoices: list, contents: list[bytes])
         folder = routed_folder(outbox, invoice.recipient_id, invoice.service_code,
                                invoice.billing_frame or DEFAULT_FRAME)
         target = folder / routed_name(batch.id, invoice.position, invoice.number, invoice.format)
-        deliver(data, target, envelope(batch, invoice, target), fsync=False)
+        deliver(data, target, envelope(batch, invoice, target))
         delivered[invoice.position] = target.relative_to(outbox).as_posix()
     return delivered
 

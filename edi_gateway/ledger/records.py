@@ -14,8 +14,6 @@ from types import SimpleNamespace
 
 from sqlalchemy import inspect
 
-from .models import BatchRow
-
 
 class Record(SimpleNamespace):
     """A row's columns as attributes (an invoice's also its `findings` and `status_events`, as records, when the
@@ -30,7 +28,3 @@ def _columns(row_class: type) -> tuple[str, ...]:
 def record_of(row) -> Record:
     """The record of an ORM row: its columns."""
     return Record(**{key: getattr(row, key) for key in _columns(type(row))})
-
-
-def batch_record(batch: BatchRow) -> Record:
-    return record_of(batch)
