@@ -18,7 +18,7 @@ from .routing.router import route
 from .validators import CheckContext, check_schema, run_rules
 from .validators.engine import all_rules, reason_code
 from .validators.official import official_validator
-from .validators.rules.duplicates import DUPLICATE_RULES, duplicate_key
+from .validators.rules.duplicates import DUPLICATE_RULES, DuplicateKey, duplicate_key
 
 
 def check_document(document: ParsedDocument, context: CheckContext, policy: Policy, strict: bool = False
@@ -74,6 +74,42 @@ def settle_duplicates(verdict: Verdict, context: CheckContext, policy: Policy) -
         if key is not None:
             context.accepted_in_lot.setdefault(key, verdict.origin.label())
     return verdict
+
+
+class UnwrittenKeys:
+    """The duplicate keys of a lot's accepted invoices that the ledger does not hold yet, with each invoice's
+    position and origin, in order.
+
+    FR-DUP-01 looks for an invoice's key among those accepted before it in the lot: the ones the ledger has
+    written already (it answers for them, `Ledger.accepted_before`) and these. A key is let go of once the ledger
+    has written its invoice, so memory holds a few pages of keys, whatever the size of the lot."""
+
+    __slots__ = ("_keys",)
+
+    def __init__(self) -> None:
+        self._keys: dict[DuplicateKey, tuple[int, str]] = {}
+
+    def note(self, position: int, verdict: Verdict) -> None:
+        """Remember the key of a settled verdict, if accepted (the first invoice with a key stays)."""
+        if verdict.decision is Decision.ACCEPTED and verdict.invoice is not None:
+            key = duplicate_key(verdict.invoice)
+            if key is not None and key not in self._keys:
+                self._keys[key] = (position, verdict.origin.label())
+
+    def forget_through(self, position: int) -> None:
+        """Let go of the keys of the invoices up to `position`, which the ledger has written."""
+        while self._keys:
+            key, (first_position, _origin) = next(iter(self._keys.items()))
+            if first_position > position:
+                return
+            del self._keys[key]
+
+    def origins(self) -> dict[DuplicateKey, str]:
+        """Each key, with the origin of the invoice accepted with it."""
+        return {key: origin for key, (_position, origin) in self._keys.items()}
+
+    def __len__(self) -> int:
+        return len(self._keys)
 
 
 @functools.cache

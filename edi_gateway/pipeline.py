@@ -57,7 +57,7 @@ from .routing.router import RoutingContext, recipient_id
 from .routing.structures import Structure
 from .validators import CheckContext
 from .validators.rules.duplicates import duplicate_key
-from .checking import check_document, settle_duplicates
+from .checking import UnwrittenKeys, check_document, settle_duplicates
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -388,14 +388,20 @@ class Gateway:
         engine = self.engine if sum(unit.invoice_count for unit in head) >= PARALLEL_FROM else IN_PROCESS
         tasks = (ChunkTask(chunk, settings.policy, settings.strict, routing, self.ledger.url)
                  for chunk in weighed_batches(chain(head, units), TASK_SIZE))
-        context = CheckContext(routing=routing)
+        context, unwritten, position = CheckContext(routing=routing), UnwrittenKeys(), 0
         for checked in engine.map(check_chunk, tasks):
             if isinstance(checked, FlowFailure):
                 raise checked.error()
             keys = [duplicate_key(verdict.invoice) for verdict in checked if verdict.invoice is not None]
-            context.accepted_in_ledger = self.ledger.accepted_keys(key for key in keys if key is not None)
+            known = self.ledger.accepted_before(batch.id, [key for key in keys if key is not None])
+            unwritten.forget_through(known.written_through)
+            context.accepted_in_ledger = known.elsewhere
+            context.accepted_in_lot = known.in_batch | unwritten.origins()
             for verdict in checked:
-                yield settle_duplicates(verdict, context, settings.policy)
+                position += 1
+                settled = settle_duplicates(verdict, context, settings.policy)
+                unwritten.note(position, settled)
+                yield settled
 
     @property
     def engine(self):

@@ -109,6 +109,37 @@ def test_duplicate_inside_a_lot_and_unreadable_members_do_not_stop_the_lot(gatew
     assert accepted == ["lot.zip!a.xml", "lot.zip!c.xml", "lot.zip!inner.zip!d.xml"]
 
 
+def test_a_duplicate_far_into_a_lot_is_found_once_the_first_is_written(gateway_dirs, monkeypatch):
+    """FR-DUP-01 against an invoice the ledger has already written in the batch's own transaction (two invoices a
+    page here): the lot's keys are let go of once written, so memory does not grow with the lot."""
+    monkeypatch.setattr("edi_gateway.ledger.store._ROWS_PER_FLUSH", 2)
+    monkeypatch.setattr(pipeline, "TASK_SIZE", 2)
+    held = []
+
+    class Watched(pipeline.UnwrittenKeys):
+        def origins(self):
+            held.append(len(self))
+            return super().origins()
+
+    monkeypatch.setattr(pipeline, "UnwrittenKeys", Watched)
+    members = {f"{n:02}.xml": french_ubl(f"BD-2026-07{n:02}") for n in range(1, 10)}
+    members["10.xml"] = french_ubl("BD-2026-0701", note="the first one again")
+    members["11.xml"] = french_ubl("BD-2026-0709", note="the one before, again")
+    (gateway_dirs["inbox"] / "lot.zip").write_bytes(zip_lot(members))
+
+    [result] = _run(gateway_dirs)
+
+    assert (result.invoices, result.accepted) == (11, 9)
+    rejected = {i["invoice"]: [(f["rule"], f["message_en"]) for f in i["findings"]]
+                for i in _report(gateway_dirs, result, "rejection")["invoices"]}
+    assert rejected == {
+        "lot.zip!10.xml": [("FR-DUP-01", "Invoice number BD-2026-0701 appears twice in this lot for the same "
+                                         "supplier and year (first: lot.zip!01.xml)")],
+        "lot.zip!11.xml": [("FR-DUP-01", "Invoice number BD-2026-0709 appears twice in this lot for the same "
+                                         "supplier and year (first: lot.zip!09.xml)")]}
+    assert max(held) <= 4, f"the keys of the written invoices are let go of: {held}"
+
+
 def test_same_bytes_deposited_twice_is_a_duplicate_flow_and_never_accepted_twice(gateway_dirs):
     invoice = french_ubl("BD-2026-0200")
     (gateway_dirs["inbox"] / "once.xml").write_bytes(invoice)

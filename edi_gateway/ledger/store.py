@@ -7,6 +7,7 @@ import hashlib
 import logging
 import time
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from importlib.resources import files
 from itertools import islice
@@ -124,6 +125,7 @@ class Ledger:
             if self.engine.dialect.name == "sqlite":
                 event.listen(self.engine, "connect", _sqlite_pragmas)
             self._session = sessionmaker(self.engine, expire_on_commit=False)
+            self._writing: dict[str, _Writing] = {}  # batches being written by record_decisions, by id
             if migrate:
                 upgrade(self.engine)
         except OperationalError as exc:
@@ -226,20 +228,23 @@ class Ledger:
             session.execute(update(BatchRow).where(BatchRow.id == batch_id).values(**values))
 
     # -- invoices ------------------------------------------------------------------------------------------
-    def accepted_keys(self, keys: Iterable[tuple[str, str, int, str]]) -> set[tuple[str, str, int, str]]:
+    def accepted_keys(self, keys: Iterable[DuplicateKey]) -> set[DuplicateKey]:
         """Those of the (supplier, number, year, family) keys that the ledger already has as accepted invoices."""
-        asked = {(_fit("supplier_id", supplier), _fit("number", number), year, family):
-                 (supplier, number, year, family) for supplier, number, year, family in keys}  # as stored -> as asked
-        wanted = list(asked)
-        found: set[tuple[str, str, int, str]] = set()
-        columns = (InvoiceRow.supplier_id, InvoiceRow.number, InvoiceRow.issue_year, InvoiceRow.document_family)
         with self.session() as session:
-            for start in range(0, len(wanted), _KEYS_PER_QUERY):
-                chunk = wanted[start:start + _KEYS_PER_QUERY]
-                rows = session.execute(select(*columns).where(
-                    tuple_(*columns).in_(chunk), InvoiceRow.decision == Decision.ACCEPTED.value))
-                found.update(asked[tuple(row)] for row in rows)
-        return found
+            return {key for key, _batch_id, _origin in _accepted_rows(session, keys)}
+
+    def accepted_before(self, batch_id: str, keys: Iterable[DuplicateKey]) -> AcceptedKeys:
+        """Which of `keys` are accepted already, for the duplicate rules of batch `batch_id` while it is decided:
+        in other batches (FR-DUP-02), or in this batch itself (FR-DUP-01, with the origin of its invoice).
+
+        While `record_decisions` writes the batch, this looks inside the batch's own transaction, so it sees the
+        invoices written so far, up to `written_through` (a position): the caller need only keep in memory the
+        keys of the invoices after it. At any other time `written_through` is 0."""
+        writing = self._writing.get(batch_id)
+        if writing is None:
+            with self.session() as session:
+                return _accepted_before(session, batch_id, keys, written_through=0)
+        return _accepted_before(writing.session, batch_id, keys, writing.written_through)
 
     def record_decisions(self, batch_id: str, verdicts: Iterable[Verdict],
                          document_format: str | None | Callable[[], str | None],
@@ -256,10 +261,15 @@ class Ledger:
         with self.session() as session:
             batch = session.get(BatchRow, batch_id)
             accepted = rejected = 0
-            for page in _pages(enumerate(verdicts, start=1), _ROWS_PER_FLUSH):  # memory stays flat
-                _insert_invoices(session, batch_id, page, at)
-                accepted += sum(verdict.decision is Decision.ACCEPTED for _position, verdict in page)
-                rejected += sum(verdict.decision is Decision.REJECTED for _position, verdict in page)
+            self._writing[batch_id] = writing = _Writing(session)
+            try:
+                for page in _pages(enumerate(verdicts, start=1), _ROWS_PER_FLUSH):  # memory stays flat
+                    _insert_invoices(session, batch_id, page, at)
+                    writing.written_through = page[-1][0]
+                    accepted += sum(verdict.decision is Decision.ACCEPTED for _position, verdict in page)
+                    rejected += sum(verdict.decision is Decision.REJECTED for _position, verdict in page)
+            finally:
+                del self._writing[batch_id]
             if not accepted + rejected:
                 session.rollback()
                 return None
@@ -357,6 +367,52 @@ def _add_details(connection, page: list[Record]) -> None:
             query = select(table).where(table.c.invoice_id.in_(ids)).order_by(table.c.id)
             for record in _records(connection.execute(query)):
                 getattr(by_id[record.invoice_id], attribute).append(record)
+
+
+DuplicateKey = tuple[str, str, int, str]  # supplier, number, year of issue, document family (validators' rule)
+
+
+@dataclass(slots=True)
+class AcceptedKeys:
+    """What the ledger knows of some duplicate keys while a batch is decided (`Ledger.accepted_before`)."""
+
+    elsewhere: set[DuplicateKey]  # accepted in another batch
+    in_batch: dict[DuplicateKey, str]  # accepted in this batch, as far as written: the origin of that invoice
+    written_through: int  # the position of the batch's last invoice written so far (0: none, or not looked at)
+
+
+@dataclass(slots=True)
+class _Writing:
+    """A batch being written by `record_decisions`: its session (one transaction) and how far it got."""
+
+    session: Session
+    written_through: int = 0
+
+
+def _accepted_rows(session: Session, keys: Iterable[DuplicateKey]) -> Iterator[tuple[DuplicateKey, str, str]]:
+    """(key as asked, batch id, origin) of each accepted invoice with one of `keys`; keys are looked up as stored
+    (cut to their column's length, see `_fit`)."""
+    asked = {(_fit("supplier_id", supplier), _fit("number", number), year, family):
+             (supplier, number, year, family) for supplier, number, year, family in keys}  # as stored -> as asked
+    wanted = list(asked)
+    columns = (InvoiceRow.supplier_id, InvoiceRow.number, InvoiceRow.issue_year, InvoiceRow.document_family)
+    for start in range(0, len(wanted), _KEYS_PER_QUERY):
+        rows = session.execute(select(*columns, InvoiceRow.batch_id, InvoiceRow.origin).where(
+            tuple_(*columns).in_(wanted[start:start + _KEYS_PER_QUERY]),
+            InvoiceRow.decision == Decision.ACCEPTED.value))
+        for supplier, number, year, family, batch_id, origin in rows:
+            yield asked[(supplier, number, year, family)], batch_id, origin
+
+
+def _accepted_before(session: Session, batch_id: str, keys: Iterable[DuplicateKey], written_through: int
+                     ) -> AcceptedKeys:
+    found = AcceptedKeys(set(), {}, written_through)
+    for key, found_batch, origin in _accepted_rows(session, keys):
+        if found_batch == batch_id:
+            found.in_batch[key] = origin
+        else:
+            found.elsewhere.add(key)
+    return found
 
 
 def _pages(items: Iterable, size: int) -> Iterator[list]:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import io
 import lzma
 import posixpath
+import struct
 import zipfile
 import zlib
 from collections.abc import Iterator
@@ -71,12 +72,13 @@ def iter_members(data: bytes | Path, limits: Limits, prefix: str = "", depth: in
         raise TooLarge(f"ZIP nested deeper than {limits.zip_max_depth} levels",
                        f"ZIP imbriqué sur plus de {limits.zip_max_depth} niveaux")
     budget = budget if budget is not None else Budget.of(limits)
-    archive, files = _open(data)
+    archive = _open(data)
     archive_size = data.stat().st_size if isinstance(data, Path) else len(data)
-    _spend_members(files, limits, budget)
-    _check_declared_size(files, limits, budget)
     with archive:
-        for info in files:
+        count, declared = _directory_totals(archive)
+        _spend_members(count, limits, budget)
+        _check_declared_size(declared, limits, budget)
+        for info in _files(archive):
             name = prefix + info.filename
             if _is_unsafe_name(info.filename):
                 yield Member(name, None, _unsafe_name_error(info.filename))
@@ -91,18 +93,39 @@ def iter_members(data: bytes | Path, limits: Limits, prefix: str = "", depth: in
             yield Member(name, content)
 
 
-def _open(data: bytes | Path) -> tuple[zipfile.ZipFile, list[zipfile.ZipInfo]]:
+def _open(data: bytes | Path) -> "_Lot":
     try:
-        archive = zipfile.ZipFile(data if isinstance(data, Path) else io.BytesIO(data))
-        infos = archive.infolist()
+        return _Lot(data if isinstance(data, Path) else io.BytesIO(data))
     except _EXTRACTION_ERRORS as exc:
-        raise MalformedContent(f"Unreadable ZIP archive: {exc}", f"Archive ZIP illisible : {exc}",
-                               code="IRR_EXTRAC") from None
-    return archive, [info for info in infos if not info.is_dir()]
+        raise _unreadable_archive(exc) from None
 
 
-def _spend_members(files: list[zipfile.ZipInfo], limits: Limits, budget: Budget) -> None:
-    budget.members -= len(files)
+def _unreadable_archive(exc: BaseException) -> MalformedContent:
+    return MalformedContent(f"Unreadable ZIP archive: {exc}", f"Archive ZIP illisible : {exc}", code="IRR_EXTRAC")
+
+
+def _files(archive: "_Lot") -> Iterator[zipfile.ZipInfo]:
+    """The lot's files (not its folders), in archive order, from its central directory read a piece at a time."""
+    try:
+        for info in archive.infos():
+            if not info.is_dir():
+                yield info
+    except _EXTRACTION_ERRORS as exc:
+        raise _unreadable_archive(exc) from None
+
+
+def _directory_totals(archive: "_Lot") -> tuple[int, int]:
+    """How many files the lot holds, and how many bytes they declare once uncompressed (a first pass over the
+    central directory, keeping nothing)."""
+    count = declared = 0
+    for info in _files(archive):
+        count += 1
+        declared += info.file_size
+    return count, declared
+
+
+def _spend_members(count: int, limits: Limits, budget: Budget) -> None:
+    budget.members -= count
     if budget.members < 0:
         raise ZipBomb(
             f"ZIP bomb: the lot holds more than {limits.zip_max_members} files (nested lots included); "
@@ -111,14 +134,118 @@ def _spend_members(files: list[zipfile.ZipInfo], limits: Limits, budget: Budget)
             "tout le lot est refusé")
 
 
-def _check_declared_size(files: list[zipfile.ZipInfo], limits: Limits, budget: Budget) -> None:
-    declared = sum(info.file_size for info in files)
+def _check_declared_size(declared: int, limits: Limits, budget: Budget) -> None:
     if declared > budget.bytes:
         raise ZipBomb(
             f"ZIP bomb: the lot declares {declared} bytes once uncompressed, more than the limit of "
             f"{limits.zip_max_total_bytes} bytes; the whole lot is refused",
             f"Bombe ZIP : le lot annonce {declared} octets une fois décompressé, plus que la limite de "
             f"{limits.zip_max_total_bytes} octets ; tout le lot est refusé")
+
+
+class _Lot(zipfile.ZipFile):
+    """A ZipFile that does not hold its central directory in memory.
+
+    On opening, zipfile reads the whole directory into a ZipInfo per member (about 600 bytes each: 60 MB for
+    the 100,000 members a lot may hold) and keeps them until closed. This one notes only where the directory
+    lies; `infos` reads it an entry at a time, building each ZipInfo the way zipfile does, and `open` is given
+    that ZipInfo. The zipfile internals this leans on (the `_RealGetContents` hook, `_EndRecData` and its
+    indices) have been stable since Python 3.2; the tests on lots (bombs, zip64, broken archives) guard them.
+    """
+
+    def _RealGetContents(self) -> None:
+        end_record = zipfile._EndRecData(self.fp)
+        if not end_record:
+            raise zipfile.BadZipFile("File is not a zip file")
+        size, offset = end_record[zipfile._ECD_SIZE], end_record[zipfile._ECD_OFFSET]
+        concat = end_record[zipfile._ECD_LOCATION] - size - offset  # bytes prepended to the archive, if any
+        if end_record[zipfile._ECD_SIGNATURE] == zipfile.stringEndArchive64:
+            concat -= zipfile.sizeEndCentDir64 + zipfile.sizeEndCentDir64Locator
+        if offset + concat < 0:
+            raise zipfile.BadZipFile("Bad offset for central directory")
+        self.start_dir, self._directory_size, self._concat = offset + concat, size, concat
+        self._comment = end_record[zipfile._ECD_COMMENT]
+
+    def infos(self) -> Iterator[zipfile.ZipInfo]:
+        """Every entry of the central directory, in order, read _DIRECTORY_CHUNK bytes at a time."""
+        reader = _DirectoryReader(self, self.start_dir, self._directory_size)
+        while not reader.done:
+            header = struct.unpack(zipfile.structCentralDir, reader.take(zipfile.sizeCentralDir))
+            if header[_CD_SIGNATURE] != zipfile.stringCentralDir:
+                raise zipfile.BadZipFile("Bad magic number for central directory")
+            raw_name = reader.take(header[_CD_FILENAME_LENGTH])
+            if not raw_name:  # zipfile would fail on it later (ZipInfo.is_dir), with an IndexError
+                raise zipfile.BadZipFile("An entry of the central directory has no name")
+            encoding = "utf-8" if header[_CD_FLAG_BITS] & _UTF8_NAME else (self.metadata_encoding or "cp437")
+            info = zipfile.ZipInfo(raw_name.decode(encoding))
+            info.extra = reader.take(header[_CD_EXTRA_LENGTH])
+            info.comment = reader.take(header[_CD_COMMENT_LENGTH])
+            (info.create_version, info.create_system, info.extract_version, info.reserved, info.flag_bits,
+             info.compress_type, time, day, info.CRC, info.compress_size, info.file_size) = header[1:12]
+            if info.extract_version > zipfile.MAX_EXTRACT_VERSION:
+                raise NotImplementedError(f"zip file version {info.extract_version / 10:.1f}")
+            info.volume, info.internal_attr, info.external_attr = header[15:18]
+            info.header_offset = header[_CD_LOCAL_HEADER_OFFSET]
+            info.date_time = ((day >> 9) + 1980, (day >> 5) & 0xF, day & 0x1F, time >> 11, (time >> 5) & 0x3F,
+                              (time & 0x1F) * 2)
+            _apply_zip64(info)
+            info.header_offset += self._concat
+            yield info
+
+
+# Fields of a central directory entry (zipfile.structCentralDir), as APPNOTE.TXT 4.3.12 orders them
+_CD_SIGNATURE, _CD_FLAG_BITS, _CD_FILENAME_LENGTH, _CD_EXTRA_LENGTH, _CD_COMMENT_LENGTH = 0, 5, 12, 13, 14
+_CD_LOCAL_HEADER_OFFSET = 18
+_UTF8_NAME = 0x800  # general purpose flag bit 11: the name is UTF-8
+_ZIP64_EXTRA = 0x0001
+_DIRECTORY_CHUNK = 1 << 20
+
+
+def _apply_zip64(info: zipfile.ZipInfo) -> None:
+    """Replace the sizes and offset a zip64 entry leaves at 0xFFFFFFFF by their 8-byte values in its zip64 extra
+    field (APPNOTE.TXT 4.5.3): in that order, each present only when its 4-byte field is saturated."""
+    extra = info.extra
+    while len(extra) >= 4:
+        kind, length = struct.unpack("<HH", extra[:4])
+        if length + 4 > len(extra):
+            raise zipfile.BadZipFile(f"Corrupt extra field {kind:04x} (size={length})")
+        if kind == _ZIP64_EXTRA:
+            values = extra[4:length + 4]
+            for field in ("file_size", "compress_size", "header_offset"):
+                if getattr(info, field) == 0xFFFF_FFFF:
+                    if len(values) < 8:
+                        raise zipfile.BadZipFile(f"Corrupt zip64 extra field: no {field}")
+                    setattr(info, field, struct.unpack("<Q", values[:8])[0])
+                    values = values[8:]
+        extra = extra[length + 4:]
+
+
+class _DirectoryReader:
+    """Reads the central directory of `archive` from `start` for `size` bytes, a chunk at a time, sharing the
+    archive's file with the member being read (under its lock, each read seeking where it needs)."""
+
+    def __init__(self, archive: zipfile.ZipFile, start: int, size: int):
+        self._archive, self._next, self._end = archive, start, start + size
+        self._buffer, self._at = b"", 0
+
+    @property
+    def done(self) -> bool:
+        return self._at >= len(self._buffer) and self._next >= self._end
+
+    def take(self, length: int) -> bytes:
+        while len(self._buffer) - self._at < length:
+            if self._next >= self._end:
+                raise zipfile.BadZipFile("Truncated central directory")
+            with self._archive._lock:
+                self._archive.fp.seek(self._next)
+                chunk = self._archive.fp.read(min(_DIRECTORY_CHUNK, self._end - self._next))
+            if not chunk:
+                raise zipfile.BadZipFile("Truncated central directory")
+            self._next += len(chunk)
+            self._buffer, self._at = self._buffer[self._at:] + chunk, 0
+        data = self._buffer[self._at:self._at + length]
+        self._at += length
+        return data
 
 
 def _is_unsafe_name(name: str) -> bool:
