@@ -90,3 +90,29 @@ def test_credit_note_and_cii_specifics():
     assert cii.format is DocumentFormat.CII and cii.currency == "NOK"
     assert cii.totals.prepaid == Decimal("1000.00") and cii.totals.payable == Decimal("801.78")
     assert cii.where("number").startswith("/rsm:CrossIndustryInvoice/rsm:ExchangedDocument/ram:ID (line ")
+
+
+def test_a_reader_finds_what_xpath_finds_first():
+    """XmlReader answers element-name paths from an index of the subtree: the same element as the XPath's first
+    match, in document order, across repeated parents, comments, foreign elements and the lines it skips."""
+    from edi_gateway.parsers.ubl import NS
+    from edi_gateway.parsers.xml import XmlReader
+
+    root = etree.fromstring(f"""
+      <Invoice xmlns="urn:oasis:names:specification:ubl:schema:xsd:Invoice-2" xmlns:cac="{NS['cac']}"
+               xmlns:cbc="{NS['cbc']}" xmlns:x="urn:example:other">
+        <!-- a comment --><x:Extra><cbc:ID>foreign</cbc:ID></x:Extra>
+        <cac:Item><cbc:Description>first item, no name</cbc:Description></cac:Item>
+        <cac:Item><cbc:Name>second item's name</cbc:Name><cbc:Name>another</cbc:Name></cac:Item>
+        <cac:Item><cbc:Name>third item's name</cbc:Name></cac:Item>
+        <cbc:Note> </cbc:Note><cbc:Note>second note</cbc:Note>
+        <cac:InvoiceLine><cbc:ID>7</cbc:ID></cac:InvoiceLine>
+      </Invoice>""".encode())
+    reader = XmlReader(root, NS, {}, [], "/Invoice")
+    for path in ("cac:Item/cbc:Name", "cac:Item/cbc:Description", "cbc:Note", "cbc:ID", "cac:Item/cbc:ID",
+                 "cac:InvoiceLine/cbc:ID", "cac:InvoiceLine", "cac:Item[cbc:Name]/cbc:Name"):
+        expected = root.xpath(path, namespaces=NS)
+        assert reader.node(path) is (expected[0] if expected else None), path
+    assert reader.text("cac:Item/cbc:Name", "name") == "second item's name"
+    assert reader.text("cbc:Note", "note") is None, "the first match is blank: no value, as with XPath"
+    assert reader.node("cbc:ID") is None, "an element in another namespace is not one of ours"

@@ -78,15 +78,81 @@ def _doctype_refused(detail: str) -> MalformedContent:
     )
 
 
+# Elements an index does not descend into: the invoice lines, each read by a reader of its own.
+NOT_INDEXED = frozenset({"cac:InvoiceLine", "cac:CreditNoteLine", "ram:IncludedSupplyChainTradeLineItem"})
+_SIMPLE_PATHS: dict[str, bool] = {}
+_NAMES: dict[tuple[tuple[str, str], ...], dict[str, str | None]] = {}
+
+
+def _is_simple(path: str) -> bool:
+    """Whether `path` is only element names (``cac:Item/cbc:Name``), outside the lines: what an index answers."""
+    simple = _SIMPLE_PATHS.get(path)
+    if simple is None:
+        steps = path.split("/")
+        simple = _SIMPLE_PATHS[path] = all(
+            step.count(":") == 1 and step.replace(":", "").replace("_", "").isalnum() and step not in NOT_INDEXED
+            for step in steps)
+    return simple
+
+
+class _PrefixedNames(dict):
+    """Clark tag (``{urn...}Name``) -> prefixed name (``cbc:Name``) for one set of prefixes; None outside them."""
+
+    def __init__(self, ns: dict[str, str]):
+        super().__init__()
+        self._prefixes = {uri: prefix for prefix, uri in ns.items()}
+
+    def __missing__(self, tag) -> str | None:
+        name = None
+        if isinstance(tag, str) and tag.startswith("{"):  # an element (comments and PIs have no str tag)
+            uri, _, local = tag[1:].partition("}")
+            prefix = self._prefixes.get(uri)
+            name = f"{prefix}:{local}" if prefix is not None else None
+        self[tag] = name
+        return name
+
+
+def _names_for(ns: dict[str, str]) -> dict[str, str | None]:
+    key = tuple(sorted(ns.items()))
+    names = _NAMES.get(key)
+    if names is None:
+        names = _NAMES[key] = _PrefixedNames(ns)
+    return names
+
+
+def index_of(el, names: dict[str, str | None]) -> dict[str, object]:
+    """Every element under `el` (not in NOT_INDEXED), by its path from `el` (``cac:Item/cbc:Name``): the first
+    in document order, as a relative XPath's first match. One walk over the subtree answers the simple paths a
+    reader asks for, at a fraction of the cost of one XPath each (~0.5 against ~1.5 µs per element or path)."""
+    index: dict[str, object] = {}
+
+    def walk(parent, base: str) -> None:
+        for child in parent:
+            name = names[child.tag]
+            if name is None or name in NOT_INDEXED:
+                continue
+            path = base + name
+            if path not in index:
+                index[path] = child
+            if len(child):
+                walk(child, path + "/")
+
+    walk(el, "")
+    return index
+
+
 class XmlReader:
     """Reads values under an element into model types, recording each value's location in `locations`.
 
     `base` is the XPath of the element the reader starts from (e.g. ``/Invoice/cac:InvoiceLine[2]``); relative
     paths given to the methods use the prefixes of `ns`. A value that is present but cannot be read (an amount
     ``12,5``, a date ``2024-02-31``) is left None and reported as an XML-VALUE finding on that field.
+
+    Simple paths (element names only) are answered from an index of the element's subtree, built at the first
+    of them (`index_of`); others (predicates, attributes, every match) by a compiled XPath.
     """
 
-    __slots__ = ("ns", "locations", "findings", "base", "el", "prefix", "currencies", "bare_schemes")
+    __slots__ = ("ns", "locations", "findings", "base", "el", "prefix", "currencies", "bare_schemes", "_index")
 
     def __init__(self, el, ns: dict[str, str], locations: dict[str, str], findings: list[Finding],
                  base: str, prefix: str = "", currencies: dict[str, str] | None = None,
@@ -99,6 +165,7 @@ class XmlReader:
         self.prefix = prefix  # field-path prefix, e.g. "lines[1]."
         self.currencies = currencies if currencies is not None else {}  # field path -> currencyID of amounts
         self.bare_schemes = bare_schemes if bare_schemes is not None else []  # schemes of valueless identifiers
+        self._index: dict[str, object] | None = None
 
     def child(self, el, base: str, prefix: str) -> "XmlReader":
         return XmlReader(el, self.ns, self.locations, self.findings, base, prefix, self.currencies,
@@ -106,22 +173,29 @@ class XmlReader:
 
     def has(self, path: str) -> bool:
         """Whether at least one element matches `path` (empty or not)."""
-        return bool(_xpath(path, self.ns)(self.el))
+        return self.node(path) is not None
 
     def all(self, path: str) -> list:
         return _xpath(path, self.ns)(self.el)
 
     def node(self, path: str):
+        """The first element at `path`, or None."""
+        index = self._index
+        if index is not None:
+            found = index.get(path)
+            if found is not None:
+                return found
+        if _is_simple(path):
+            if index is None:
+                index = self._index = index_of(self.el, _names_for(self.ns))
+            return index.get(path)
         found = _xpath(path, self.ns)(self.el)
         return found[0] if found else None
 
     def located(self, path: str, field: str):
         """The element at `path`, its location recorded under `field`; None when absent or empty."""
-        matches = _xpath(path, self.ns)(self.el)
-        if not matches:
-            return None
-        found = matches[0]
-        if found.text is None or not found.text.strip():
+        found = self.node(path)
+        if found is None or found.text is None or not found.text.strip():
             return None
         self.locations[self.prefix + field] = f"{self.base}/{path} (line {found.sourceline})"
         return found
@@ -134,10 +208,9 @@ class XmlReader:
         return [e.text.strip() for e in self.all(path) if e.text and e.text.strip()]
 
     def identifier(self, path: str, field: str, scheme_attr: str = "schemeID") -> Identifier | None:
-        matches = _xpath(path, self.ns)(self.el)
-        if not matches:
+        found = self.node(path)
+        if found is None:
             return None
-        found = matches[0]
         if found.text is None or not found.text.strip():
             self._bare_scheme(found, field, scheme_attr)
             return None
