@@ -10,6 +10,7 @@ emitters and scheduling.
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterable
 
 from .model import Decision, Verdict
 from .parsers import ParsedDocument
@@ -104,9 +105,9 @@ class UnwrittenKeys:
                 return
             del self._keys[key]
 
-    def origins(self) -> dict[DuplicateKey, str]:
-        """Each key, with the origin of the invoice accepted with it."""
-        return {key: origin for key, (_position, origin) in self._keys.items()}
+    def origins(self, keys: Iterable[DuplicateKey]) -> dict[DuplicateKey, str]:
+        """Those of `keys` held here, each with the origin of the invoice accepted with it."""
+        return {key: self._keys[key][1] for key in keys if key in self._keys}
 
     def __len__(self) -> int:
         return len(self._keys)

@@ -393,10 +393,11 @@ class Gateway:
             if isinstance(checked, FlowFailure):
                 raise checked.error()
             keys = [duplicate_key(verdict.invoice) for verdict in checked if verdict.invoice is not None]
-            known = self.ledger.accepted_before(batch.id, [key for key in keys if key is not None])
+            keys = [key for key in keys if key is not None]
+            known = self.ledger.accepted_before(batch.id, keys)
             unwritten.forget_through(known.written_through)
             context.accepted_in_ledger = known.elsewhere
-            context.accepted_in_lot = known.in_batch | unwritten.origins()
+            context.accepted_in_lot = known.in_batch | unwritten.origins(keys)
             for verdict in checked:
                 position += 1
                 settled = settle_duplicates(verdict, context, settings.policy)
