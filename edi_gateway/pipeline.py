@@ -49,7 +49,8 @@ from .ledger.store import (CLAIMED, DatabaseUnavailable, DuplicateRace, Ledger, 
                            retry_while_unavailable, unavailable_message)
 from .model import DocumentFormat, Origin, Verdict
 from .engines import InProcessEngine, make_engine
-from .engines.work import ChunkTask, DeliveryTask, FlowFailure, ReturnsTask, check_chunk, deliver_chunk, write_returns_chunk
+from .engines.work import (ChunkTask, DeliveryTask, FlowFailure, ReturnsTask, check_chunk, deliver_chunk,
+                           write_returns_chunk)
 from .parsers import Flow, ParsedDocument, RawDocument, flow_head, read_flow, split_flow
 from .policy import Policy
 from .routing.frames import DEFAULT_FRAME

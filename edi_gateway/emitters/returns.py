@@ -163,7 +163,8 @@ def write_returns(outbox: Path, batch, invoices: Iterable,
     status CSV gets their rows."""
     folder = returns_dir(outbox, batch.depositor, batch.id)
     report = integration_report(batch)
-    write_files([(folder / "integration.json", _json_bytes(report)), (folder / "integration.xml", integration_xml(report)),
+    write_files([(folder / "integration.json", _json_bytes(report)),
+                 (folder / "integration.xml", integration_xml(report)),
                  *((folder / "cdar" / name, data) for name, data in cdar_messages(batch, ()))])
     rows = iter(invoices)
     with csv_rows(folder / "status.csv", STATUS_COLUMNS) as status:

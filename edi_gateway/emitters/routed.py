@@ -10,8 +10,9 @@ Layout under the outbox:
 The invoice bytes are staged in one file per batch, `work/.staging/<batch>.bin`, while the batch is decided (the
 flow is read only once), then delivered after the decision is committed: every write is atomic (temporary file,
 rename; the filesystem is synced once per page of invoices, before the ledger marks them routed), and names are
-fixed by batch and position, so delivering again after a crash rewrites the same files and never adds one. A staged copy is checked against the sha256 the ledger recorded before it is
-delivered; a missing or damaged one is read again from the original file.
+fixed by batch and position, so delivering again after a crash rewrites the same files and never adds one. A
+staged copy is checked against the sha256 the ledger recorded before it is delivered; a missing or damaged one is
+read again from the original file.
 Folder names come from the directory (recipient, service) and the frame table; they are still reduced to safe
 characters, since a rule switched off by the policy could let an invoice's own text through.
 """

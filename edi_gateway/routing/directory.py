@@ -320,9 +320,9 @@ class _RowNumbers:
 
 
 def _chunks(export: ExportFile, chunk_rows: int, skipped_lines: list[int]) -> Iterator[pd.DataFrame]:
+    """The data rows in frames of `chunk_rows`, indexed by data-row position; over-long lines go to skipped_lines."""
     import pandas as pd  # here: the ledger (and a worker's directory look-ups) import this module, not pandas
 
-    """The data rows in frames of `chunk_rows`, indexed by data-row position; over-long lines go to skipped_lines."""
     reader = pd.read_csv(
         export.path, sep=export.delimiter, encoding=export.encoding, header=None, skiprows=export.first_row - 1,
         names=list(range(len(export.header))), dtype=str,

@@ -38,9 +38,9 @@ class CheckContext:
     `accepted_in_lot` maps (supplier, number, year, family) to the label of the invoice of the same lot accepted with
     that key (for the keys of the invoices being checked: the pipeline fills it a chunk at a time, from the
     ledger for the invoices of the lot it has written and from memory for the others); `accepted_in_ledger` holds
-    the keys of the invoices being checked that other batches have accepted (looked up in bulk, a chunk at a time). `routing` (the batch's depositor
-    and the directory entries of the recipients) is None when nothing is routed, e.g. a dry run: the routing
-    rules are then silent.
+    the keys of the invoices being checked that other batches have accepted (looked up in bulk, a chunk at a
+    time). `routing` (the batch's depositor and the directory entries of the recipients) is None when nothing is
+    routed, e.g. a dry run: the routing rules are then silent.
     """
 
     today: date = field(default_factory=date.today)
