@@ -217,7 +217,9 @@ def test_a_wrong_password_is_refused_and_the_statistics_are_drawn_on_the_server(
     browser.find_element(By.ID, "name").send_keys("ops")
     browser.find_element(By.ID, "password").send_keys("not-the-password")
     browser.find_element(By.ID, "sign-in").click()
-    assert "Wrong name or password" in browser.find_element(By.ID, "sign-in-error").text
+    # the form posts and the answer is a new page: wait for it, not for the page that sent the form
+    error = WebDriverWait(browser, WAIT).until(until.presence_of_element_located((By.ID, "sign-in-error")))
+    assert "Wrong name or password" in error.text
 
     sign_in(browser, server, "ops")
     browser.get(server + "/stats")
