@@ -12,7 +12,7 @@ import pytest
 from edi_gateway import pipeline
 from edi_gateway.cli import main
 from edi_gateway.config import load_settings
-from edi_gateway.emitters import reports, returns, routed
+from edi_gateway.emitters import outbox, reports, returns, routed
 from edi_gateway.ledger import Ledger
 from edi_gateway.ledger.store import Ledger as LedgerClass
 
@@ -247,6 +247,25 @@ def test_files_are_synced_before_the_ledger_says_they_exist(gateway_dirs, monkey
     for marked in ("mark_routed", "mark_done"):
         before = events[:events.index(marked)]
         assert before[-1] == "sync", f"{marked} after an unsynced write: {events}"
+
+
+def test_a_small_file_is_replaced_whole_or_not_at_all(tmp_path):
+    """`write_bytes`, which writes every routed copy, envelope, CDAR message and certificate: the new bytes
+    replace the old ones whole, folders are made as needed, and a write that fails leaves the old file and no
+    temporary file behind."""
+    target = tmp_path / "routed" / "a" / "invoice.xml"
+    folders: set[str] = set()
+    outbox.write_bytes(target, b"<old/>", folders=folders)
+    outbox.write_bytes(target, b"<new/>" * 100_000, folders=folders)
+    assert target.read_bytes() == b"<new/>" * 100_000
+    assert folders == {str(target.parent)}
+
+    blocked = target.parent / "blocked.xml"
+    blocked.mkdir()  # a folder where the file should go: the final rename fails
+    with pytest.raises(OSError):
+        outbox.write_bytes(blocked, b"<lost/>", folders=folders)
+    assert sorted(p.name for p in target.parent.iterdir()) == ["blocked.xml", "invoice.xml"]
+    assert blocked.is_dir() and target.read_bytes() == b"<new/>" * 100_000
 
 
 def test_a_file_claimed_but_never_recorded_is_adopted_on_restart(gateway_dirs, monkeypatch):

@@ -24,7 +24,6 @@ the gateway syncs the filesystem once before it marks the batch done.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable, Iterator
 from itertools import islice
 from pathlib import Path
@@ -33,7 +32,7 @@ from lxml import etree
 
 from ..ledger.models import BatchRow, InvoiceRow
 from .cdar import FLOW_POSITION, cdar_message_id, flow_status_message, invoice_status_message
-from .outbox import write_files
+from .outbox import json_bytes, write_files
 from .reports import csv_rows
 from .routed import safe_name
 from .xmltext import xml_text
@@ -133,15 +132,11 @@ def cdar_messages(batch: BatchRow, invoices: Iterable[InvoiceRow], flow: bool = 
                                                               issued_at=event.at)
 
 
-def _json_bytes(document: dict) -> bytes:
-    return (json.dumps(document, ensure_ascii=False, indent=2, default=str) + "\n").encode("utf-8")
-
-
 def invoice_files(outbox: Path, batch, invoices: Iterable) -> list[tuple[Path, bytes]]:
     """(path, bytes) of the files of each invoice: its CDAR messages, and its certificate when accepted."""
     folder = returns_dir(outbox, batch.depositor, batch.id)
     files = [(folder / "cdar" / name, data) for name, data in cdar_messages(batch, invoices, flow=False)]
-    files += [(folder / "certificates" / certificate_name(invoice), _json_bytes(certificate(batch, invoice)))
+    files += [(folder / "certificates" / certificate_name(invoice), json_bytes(certificate(batch, invoice)))
               for invoice in invoices if invoice.decision == "accepted"]
     return files
 
@@ -163,7 +158,7 @@ def write_returns(outbox: Path, batch, invoices: Iterable,
     status CSV gets their rows."""
     folder = returns_dir(outbox, batch.depositor, batch.id)
     report = integration_report(batch)
-    write_files([(folder / "integration.json", _json_bytes(report)),
+    write_files([(folder / "integration.json", json_bytes(report)),
                  (folder / "integration.xml", integration_xml(report)),
                  *((folder / "cdar" / name, data) for name, data in cdar_messages(batch, ()))])
     rows = iter(invoices)

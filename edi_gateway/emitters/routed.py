@@ -30,7 +30,7 @@ from pathlib import Path
 
 from ..model import DocumentFormat
 from ..routing.frames import DEFAULT_FRAME
-from .outbox import atomic_writer, write_json, write_json_list
+from .outbox import atomic_writer, json_bytes, write_bytes, write_json_list
 
 ROUTED, MANIFESTS = "routed", "manifests"
 NO_SERVICE = "_"
@@ -120,24 +120,24 @@ class Staging:
         self._index, self._spans = {}, None
 
 
-def deliver(data: bytes, target: Path, envelope: dict) -> None:
+def deliver(data: bytes, target: Path, envelope: dict, folders: set[str] | None = None) -> None:
     """Write the invoice and its envelope into the recipient's folder, atomically; the envelope comes second, so
     a reader that waits for the envelope always finds the whole invoice. Unsynced: the caller syncs the
-    filesystem before the ledger marks the invoice routed (outbox.sync_filesystem)."""
-    with atomic_writer(target, "wb", fsync=False) as out:
-        out.write(data)
-    write_json(target.with_suffix(".json"), envelope, fsync=False)
+    filesystem before the ledger marks the invoice routed (outbox.sync_filesystem). `folders`: as for
+    `outbox.write_bytes`."""
+    write_bytes(target, data, folders=folders)
+    write_bytes(target.with_suffix(".json"), json_bytes(envelope), folders=folders)
 
 
 def deliver_invoices(outbox: Path, batch, invoices: list, contents: list[bytes]) -> dict[int, str]:
     """Deliver accepted invoices (ledger records, with the bytes of each in `contents`) to their recipients'
     folders, unsynced; returns where each went, by position (its path in the outbox)."""
-    delivered = {}
+    delivered, folders = {}, set()
     for invoice, data in zip(invoices, contents, strict=True):
         folder = routed_folder(outbox, invoice.recipient_id, invoice.service_code,
                                invoice.billing_frame or DEFAULT_FRAME)
         target = folder / routed_name(batch.id, invoice.position, invoice.number, invoice.format)
-        deliver(data, target, envelope(batch, invoice, target))
+        deliver(data, target, envelope(batch, invoice, target), folders)
         delivered[invoice.position] = target.relative_to(outbox).as_posix()
     return delivered
 
