@@ -364,3 +364,18 @@ def test_times_are_written_in_utc_and_naive_times_read_as_utc():
 
     assert len(messages) == 1
     assert text(messages.pop(), "//rsm:ExchangedDocument/ram:IssueDateTime/udt:DateTimeString") == "20250314093112"
+
+
+def test_any_text_is_written_as_xml_text_and_read_back_as_it_was():
+    """Values come from deposited files: markup characters, quotes, carriage returns and characters XML forbids
+    (written as their escape, `\\x07`) in the invoice number, the depositor's address and a finding's message."""
+    hostile = "A&B <c> \"d\" 'e' f\r\ng\tend"
+    invoice, event = rejected("REJ_SEMAN", [make_finding("BR-01", f"{hostile} \x07", location='/Invoice/cbc:ID[@x="1"]')],
+                              number=hostile)
+    message = status_message(invoice, event, make_batch(depositor="cabinet\x1b & fils"))
+
+    assert_valid(message)
+    assert text(message, f"{REFERENCED}/ram:IssuerAssignedID") == hostile
+    assert text(message, "//rsm:ExchangedDocument/ram:RecipientTradeParty/ram:URIUniversalCommunication/ram:URIID"
+                ) == "cabinet\\x1b & fils"
+    assert notes(message) == [("BR-01", f"{hostile} \\x07", '/Invoice/cbc:ID[@x="1"]')]

