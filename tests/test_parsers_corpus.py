@@ -116,3 +116,7 @@ def test_a_reader_finds_what_xpath_finds_first():
     assert reader.text("cac:Item/cbc:Name", "name") == "second item's name"
     assert reader.text("cbc:Note", "note") is None, "the first match is blank: no value, as with XPath"
     assert reader.node("cbc:ID") is None, "an element in another namespace is not one of ours"
+    for path in ("cac:Item/cbc:Name", "cbc:Note", "cac:Item[cbc:Name]/cbc:Name", "cac:Item[2]/cbc:Name/text()",
+                 "cac:Missing[cbc:Name]/cbc:Name", "cac:Missing/cbc:Name/@x", "cbc:ID", "cac:Item//cbc:Name",
+                 "cac:InvoiceLine/cbc:ID", "cac:Missing/cbc:Name | cac:Item/cbc:Description"):
+        assert reader.all(path) == root.xpath(path, namespaces=NS), path  # what the index rules out, XPath finds not

@@ -110,11 +110,12 @@ def _required_path(path: str) -> str | None:
     no XPath needs to run (most optional groups of a line are absent from most invoices)."""
     required = _REQUIRED_PATHS.get(path, "")
     if required == "":
-        steps = []
-        for step in path.split("[", 1)[0].split("/"):
-            if not _is_name(step):
-                break
-            steps.append(step)
+        head, steps = path.split("[", 1)[0], []
+        if "|" not in head and " " not in head:  # one location path, not a union nor an expression
+            for step in head.split("/"):
+                if not _is_name(step):
+                    break
+                steps.append(step)
         required = _REQUIRED_PATHS[path] = "/".join(steps) or None
     return required
 
