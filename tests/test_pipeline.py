@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import shutil
 import sqlite3
 from decimal import Decimal
 
@@ -251,21 +252,24 @@ def test_files_are_synced_before_the_ledger_says_they_exist(gateway_dirs, monkey
 
 def test_a_small_file_is_replaced_whole_or_not_at_all(tmp_path):
     """`write_bytes`, which writes every routed copy, envelope, CDAR message and certificate: the new bytes
-    replace the old ones whole, folders are made as needed, and a write that fails leaves the old file and no
-    temporary file behind."""
+    replace the old ones whole, folders are made as needed (again when removed since), and a write that fails
+    leaves the old file and no temporary file behind."""
     target = tmp_path / "routed" / "a" / "invoice.xml"
     folders: set[str] = set()
     outbox.write_bytes(target, b"<old/>", folders=folders)
     outbox.write_bytes(target, b"<new/>" * 100_000, folders=folders)
     assert target.read_bytes() == b"<new/>" * 100_000
     assert folders == {str(target.parent)}
+    shutil.rmtree(target.parent)  # removed behind the series' back: made again
+    outbox.write_bytes(target, b"<again/>", folders=folders)
+    assert target.read_bytes() == b"<again/>"
 
     blocked = target.parent / "blocked.xml"
     blocked.mkdir()  # a folder where the file should go: the final rename fails
     with pytest.raises(OSError):
         outbox.write_bytes(blocked, b"<lost/>", folders=folders)
     assert sorted(p.name for p in target.parent.iterdir()) == ["blocked.xml", "invoice.xml"]
-    assert blocked.is_dir() and target.read_bytes() == b"<new/>" * 100_000
+    assert blocked.is_dir() and target.read_bytes() == b"<again/>"
 
 
 def test_a_file_claimed_but_never_recorded_is_adopted_on_restart(gateway_dirs, monkeypatch):

@@ -113,8 +113,13 @@ def write_bytes(target: Path | str, data: bytes, *, fsync: bool = False, folders
         if folders is not None:
             folders.add(folder)
     temp_name = os.path.join(folder, f".{name}.tmp")
+    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW
     try:
-        fd = os.open(temp_name, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o644)
+        try:
+            fd = os.open(temp_name, flags, 0o644)
+        except FileNotFoundError:  # the folder was removed since this series made it: make it again
+            os.makedirs(folder, exist_ok=True)
+            fd = os.open(temp_name, flags, 0o644)
         try:
             remaining = memoryview(data)
             while remaining:
