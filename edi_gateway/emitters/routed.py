@@ -20,9 +20,11 @@ characters, since a rule switched off by the policy could let an invoice's own t
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import re
+import sys
+from array import array
+from bisect import bisect_left
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from itertools import repeat
@@ -58,25 +60,31 @@ def routed_name(batch_id: str, position: int, number: str | None, document_forma
 class Staging:
     """The accepted invoices of one batch, appended to one file while it is decided, read back to deliver them.
 
-    `<batch>.bin` holds the bytes one after the other, `<batch>.index.json` their (offset, length) by position;
-    both are written (and fsynced) before the decision is committed.
+    `<batch>.bin` holds the bytes one after the other, `<batch>.index` where each invoice's bytes are: a header,
+    then (position, offset, length) as 64-bit integers, positions increasing; both are written (and fsynced)
+    before the decision is committed. The index is kept as one array of integers, 24 bytes per invoice: a dict of
+    tuples took 20 MB for 100,000 invoices, and twice that while it was written or read back as JSON.
     """
 
     def __init__(self, work_dir: Path, batch_id: str):
         folder = work_dir / ".staging"
-        self.data_path, self.index_path = folder / f"{batch_id}.bin", folder / f"{batch_id}.index.json"
-        self._index: dict[int, tuple[int, int]] = {}
+        self.data_path, self.index_path = folder / f"{batch_id}.bin", folder / f"{batch_id}.index"
+        self._legacy_index_path = folder / f"{batch_id}.index.json"  # before 2026-11-23: read as missing
+        self._index = array("q")  # position, offset, length, position, ... in the order staged
         self._stream = None
-        self._spans: dict[int, tuple[int, int]] | None = None  # the index as read back, once per delivery
+        self._spans: tuple[array, array] | None = None  # the positions, and the index, as read back
 
     def start(self) -> None:
         """Begin (again): whatever an earlier attempt staged is dropped."""
         self.remove()
         self.data_path.parent.mkdir(parents=True, exist_ok=True)
-        self._stream, self._index = self.data_path.open("wb"), {}
+        self._stream, self._index = self.data_path.open("wb"), array("q")
 
     def add(self, position: int, data: bytes) -> None:
-        self._index[position] = (self._stream.tell(), len(data))
+        """Stage an invoice's bytes; positions come in increasing order (the lot's order)."""
+        if self._index and position <= self._index[-3]:
+            raise ValueError(f"position {position} staged after position {self._index[-3]}")
+        self._index.extend((position, self._stream.tell(), len(data)))
         self._stream.write(data)
 
     def finish(self) -> None:
@@ -84,40 +92,53 @@ class Staging:
         self._stream.flush()
         os.fsync(self._stream.fileno())
         self._stream.close()
-        with atomic_writer(self.index_path) as stream:
-            json.dump({str(position): span for position, span in self._index.items()}, stream)
+        with atomic_writer(self.index_path, "wb") as stream:
+            stream.write(_INDEX_HEADER)
+            self._index.tofile(stream)
+        self._index = array("q")
 
     def read(self, wanted: dict[int, str | None]) -> dict[int, bytes | None]:
         """The staged bytes of the invoices at these positions (position -> the sha256 the ledger recorded);
         None for one that is missing or does not match its sha256."""
         if self._spans is None:
             self._spans = self._load_index()
-        spans = self._spans
+        positions, index = self._spans
         found: dict[int, bytes | None] = dict.fromkeys(wanted)
         try:
             with self.data_path.open("rb") as stream:
                 for position, sha256 in wanted.items():
-                    if position in spans:
-                        stream.seek(spans[position][0])
-                        data = stream.read(spans[position][1])
+                    at = bisect_left(positions, position)
+                    if at < len(positions) and positions[at] == position:
+                        stream.seek(index[3 * at + 1])
+                        data = stream.read(index[3 * at + 2])
                         found[position] = data if hashlib.sha256(data).hexdigest() == sha256 else None
         except OSError:
             pass
         return found
 
-    def _load_index(self) -> dict[int, tuple[int, int]]:
+    def _load_index(self) -> tuple[array, array]:
+        """The index as written by `finish`; empty when it is missing, damaged or from another machine (every
+        invoice is then read again from the deposited file)."""
+        index = array("q")
         try:
-            loaded = json.loads(self.index_path.read_text(encoding="utf-8"))
-            return {int(position): (span[0], span[1]) for position, span in loaded.items()}
-        except (OSError, ValueError, TypeError, IndexError):
-            return {}
+            with self.index_path.open("rb") as stream:
+                size = os.fstat(stream.fileno()).st_size - len(_INDEX_HEADER)
+                if stream.read(len(_INDEX_HEADER)) == _INDEX_HEADER and size % (3 * index.itemsize) == 0:
+                    index.fromfile(stream, size // index.itemsize)
+        except (OSError, EOFError):
+            index = array("q")
+        return index[0::3], index
 
     def remove(self) -> None:
         if self._stream is not None and not self._stream.closed:
             self._stream.close()
-        self.data_path.unlink(missing_ok=True)
-        self.index_path.unlink(missing_ok=True)
-        self._index, self._spans = {}, None
+        for path in (self.data_path, self.index_path, self._legacy_index_path):
+            path.unlink(missing_ok=True)
+        self._index, self._spans = array("q"), None
+
+
+#: The staging index's first bytes: its format, and the byte order and size of its integers (native).
+_INDEX_HEADER = f"edi-gateway staging index 1 {sys.byteorder} {array('q').itemsize}\n".encode("ascii")
 
 
 def deliver(data: bytes, target: Path, envelope: dict, folders: set[str] | None = None) -> None:
