@@ -322,6 +322,14 @@ def test_a_csv_member_of_a_lot_is_cut_into_parts_that_read_as_the_whole_member()
     _same_documents([document for unit in csv_units for document in parse_raw(unit)], whole)
     assert [unit.origin.member for unit in units][-1] == "f001.xml"
 
+    buffer = io.BytesIO()  # a member whose header is not ours: refused whole, before any part; the lot goes on
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as lot:
+        lot.writestr("export.csv", b"nom;prenom;age\nDupont;Jean;42\n")
+        lot.writestr("f001.xml", french_ubl("BD-2026-0001"))
+    refused, xml = split_flow(buffer.getvalue(), origin)
+    assert (refused.origin.member, refused.csv_part, refused.error is not None) == ("export.csv", None, True)
+    assert xml.origin.member == "f001.xml" and xml.error is None
+
 
 # -- ZIP lots: the central directory read an entry at a time -----------------------------------------------------
 def _zip(members: dict[str, bytes], zip64_from: int | None = None) -> bytes:

@@ -175,9 +175,10 @@ def _split_lot(data: Flow, origin: Origin, limits: Limits, prefix: str = "", dep
 
 
 def _split_csv_member(data: bytes, origin: Origin) -> Iterator[RawDocument]:
-    """The parts of a CSV member, or the member refused with its reason (its header, its encoding...)."""
+    """The parts of a CSV member, one at a time, or the member refused with its reason (its header, its
+    encoding...: `split_csv` checks the whole member before its first part)."""
     try:
-        parts = list(split_csv(_opener(data)))  # the member is in memory already
+        parts = split_csv(_opener(data))  # the member is in memory already; its parts are not, all at once
     except UnreadableFlow as exc:
         yield RawDocument(origin, data, error=_error_of(exc))
         return
