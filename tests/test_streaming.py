@@ -391,6 +391,29 @@ def test_a_lot_of_many_members_is_read_without_holding_its_directory(tmp_path):
     assert peak < 4_000_000, f"{peak / 1e6:.1f} MB at the peak"
 
 
+def test_a_large_member_is_held_once_while_it_is_read(tmp_path):
+    """A member is read in chunks into one buffer that becomes its bytes: not a list of chunks joined into a
+    second copy (a 67 MB CSV member of a lot peaked at 134 MB)."""
+    import random
+    import tracemalloc
+
+    from edi_gateway.parsers.lots import Limits, iter_members
+
+    rows = random.Random(1)
+    data = "".join(f"{rows.randint(0, 10**9)};F-{n};{rows.random():.6f}\n" for n in range(250_000)).encode()
+    path = tmp_path / "lot.zip"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as lot:
+        lot.writestr("export.csv", data)
+    tracemalloc.start()
+    try:
+        [member] = iter_members(path, Limits())
+        _current, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert member.data == data
+    assert peak < 1.4 * len(data), f"{peak / 1e6:.1f} MB at the peak for a {len(data) / 1e6:.1f} MB member"
+
+
 def test_a_truncated_directory_refuses_the_lot_before_any_member():
     from edi_gateway.errors import MalformedContent
     from edi_gateway.parsers.lots import Limits, iter_members

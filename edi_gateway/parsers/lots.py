@@ -264,20 +264,20 @@ def _read_bounded(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Limit
     compressed = max(min(info.compress_size, archive_size), 1)  # the header's figure, bounded by the real size
     ratio_ceiling = max(compressed * limits.zip_max_ratio, RATIO_GRACE_BYTES)
     ceiling = min(budget.bytes, ratio_ceiling, limits.max_file_bytes)
-    chunks, size = [], 0
+    content, size = io.BytesIO(), 0  # (its getvalue() hands over its buffer: no second copy of the member)
     try:
         with archive.open(info) as stream:
             while chunk := stream.read(_CHUNK):
                 size += len(chunk)
                 if size > ceiling:
                     raise _over_limit(info.filename, size, budget, ratio_ceiling, limits)
-                chunks.append(chunk)
+                content.write(chunk)
     except _EXTRACTION_ERRORS as exc:
         raise MalformedContent(f"Member {info.filename!r} cannot be extracted: {exc}",
                                f"Le fichier {info.filename!r} ne peut être extrait : {exc}", code="IRR_EXTRAC"
                                ) from None
     budget.bytes -= size
-    return b"".join(chunks)
+    return content.getvalue()
 
 
 def _over_limit(name: str, size: int, budget: Budget, ratio_ceiling: int, limits: Limits) -> TooLarge:
