@@ -69,7 +69,9 @@ class Staging:
     def __init__(self, work_dir: Path, batch_id: str):
         folder = work_dir / ".staging"
         self.data_path, self.index_path = folder / f"{batch_id}.bin", folder / f"{batch_id}.index"
-        self._legacy_index_path = folder / f"{batch_id}.index.json"  # before 2026-11-23: read as missing
+        # The JSON index written before 2026-11-23: never read (its invoices are read again from the deposited
+        # file, as for a damaged index), removed with the rest.
+        self._legacy_index_path = folder / f"{batch_id}.index.json"
         self._index = array("q")  # position, offset, length, position, ... in the order staged
         self._stream = None
         self._spans: tuple[array, array] | None = None  # the positions, and the index, as read back
