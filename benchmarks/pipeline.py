@@ -60,6 +60,16 @@ def prepare(ledger: Ledger, depositor: str) -> None:
         attach(ledger, depositor, siret)
 
 
+def prepared_gateway(workdir: Path, **options) -> Gateway:
+    """A gateway on `workdir`'s inbox, outbox and a fresh SQLite ledger, prepared as an operator would
+    (`prepare`); `options` go to `load_settings` (workers, engine...)."""
+    settings = load_settings(None, inbox=workdir / "inbox", outbox=workdir / "outbox",
+                             database=f"sqlite:///{workdir / 'ledger.sqlite3'}", **options)
+    ledger = Ledger(settings.database)
+    prepare(ledger, settings.depositor)
+    return Gateway(settings, ledger)
+
+
 def pipeline_seconds(invoices: list[bytes], layout: str, workdir: Path) -> tuple[float, int]:
     inbox = workdir / "inbox"
     inbox.mkdir()
@@ -72,11 +82,7 @@ def pipeline_seconds(invoices: list[bytes], layout: str, workdir: Path) -> tuple
     else:
         for i, data in enumerate(invoices):
             (inbox / f"facture-{i:07d}.xml").write_bytes(data)
-    settings = load_settings(None, inbox=inbox, outbox=workdir / "outbox",
-                             database=f"sqlite:///{workdir / 'ledger.sqlite3'}")
-    ledger = Ledger(settings.database)
-    prepare(ledger, settings.depositor)
-    gateway = Gateway(settings, ledger)
+    gateway = prepared_gateway(workdir)
     start = time.perf_counter()
     results = gateway.run_once()
     elapsed = time.perf_counter() - start

@@ -244,26 +244,18 @@ def child(spec: dict) -> None:
     from lxml import etree
 
     import edi_gateway
-    from edi_gateway.config import load_settings
     from edi_gateway.engines import all_cores
-    from edi_gateway.ledger import Ledger
-    from edi_gateway.pipeline import Gateway
 
     # benchmarks/pipeline.py puts this checkout first on sys.path when imported: put the gateway asked for back in
     # front, for the worker processes (the fork server starts with this process's sys.path).
     path = list(sys.path)
-    from pipeline import prepare
+    from pipeline import prepared_gateway
 
     sys.path[:] = path
     if spec.get("gateway") and not edi_gateway.__file__.startswith(spec["gateway"]):
         raise SystemExit(f"edi_gateway was imported from {edi_gateway.__file__}, not from {spec['gateway']}")
     workdir = Path(spec["workdir"])
-    settings = load_settings(None, inbox=workdir / "inbox", outbox=workdir / "outbox",
-                             database=f"sqlite:///{workdir / 'ledger.sqlite3'}", workers=spec["workers"],
-                             engine="local")
-    ledger = Ledger(settings.database)
-    prepare(ledger, settings.depositor)
-    gateway = Gateway(settings, ledger)
+    gateway = prepared_gateway(workdir, workers=spec["workers"], engine="local")
     profiler = _start_profiler(spec["profile"])
     before = resource.getrusage(resource.RUSAGE_SELF)
     start = time.perf_counter()

@@ -74,12 +74,9 @@ def main() -> None:
     args = parser.parse_args()
     sys.path.insert(0, str(args.gateway.resolve() if args.gateway else HERE.parent))
     import edi_gateway
-    from edi_gateway.config import load_settings
-    from edi_gateway.ledger import Ledger
-    from edi_gateway.pipeline import Gateway
 
     sys.path.insert(1, str(HERE))
-    from pipeline import prepare  # (it puts this checkout on sys.path: edi_gateway is already imported)
+    from pipeline import prepared_gateway  # (it puts this checkout on sys.path: edi_gateway is imported already)
     from scale import build_lot
 
     spent, calls = collections.Counter(), collections.Counter()
@@ -91,11 +88,7 @@ def main() -> None:
         lot = build_lot(args.format, args.size, args.seed, lots)
         (work / "inbox").mkdir()
         shutil.copyfile(lot, work / "inbox" / ("factures.csv" if args.format == "csv" else "lot.zip"))
-        settings = load_settings(None, inbox=work / "inbox", outbox=work / "outbox",
-                                 database=f"sqlite:///{work / 'ledger.sqlite3'}", workers=1, engine="local")
-        ledger = Ledger(settings.database)
-        prepare(ledger, settings.depositor)
-        gateway = Gateway(settings, ledger)
+        gateway = prepared_gateway(work, workers=1, engine="local")
         cpu, wall = time.process_time(), time.perf_counter()
         results = gateway.run_once()
         cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
