@@ -24,8 +24,10 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
+from edi_gateway.config import load_settings
 from edi_gateway.ledger import Ledger
 from edi_gateway.ledger.models import BatchRow, InvoiceRow, StatusEventRow
+from edi_gateway.pipeline import Gateway
 
 from . import postgres
 from .conftest import prepare_ledger
@@ -251,6 +253,35 @@ def test_two_gateways_on_one_inbox_process_each_file_once(tmp_path, ledger_url):
     assert sorted(taken[0] + taken[1]) == sorted(expected), "every file processed by one of them"
     assert taken[0] and taken[1], f"one gateway took every file: {[len(t) for t in taken]}"
     assert_every_invoice_decided_exactly_once(dirs, expected)
+
+
+
+def test_a_file_claimed_by_the_other_gateway_while_the_inbox_is_listed_is_left_to_it(tmp_path, monkeypatch):
+    """The race the two gateways above run into now and then, made certain: another gateway claims a file after
+    this one listed the inbox and before it looked at the file. This gateway leaves that file to the other one
+    and processes the rest; it does not stop on the missing file."""
+    dirs = prepared_dirs(tmp_path)
+    files = {f"RC-{n}.xml": invoice(f"RC-{n}", rejected=False) for n in range(1, 4)}
+    deposit(dirs["inbox"], files)
+    other_gateway_work = tmp_path / "other-gateway-work"
+    other_gateway_work.mkdir()
+    real_scandir = os.scandir
+
+    def scandir_then_the_other_gateway_claims(path):
+        if Path(path) != dirs["inbox"] or not (dirs["inbox"] / "RC-2.xml").exists():
+            return real_scandir(path)
+        entries = list(real_scandir(path))  # listed, file types known; their stat is read next
+        os.rename(dirs["inbox"] / "RC-2.xml", other_gateway_work / "RC-2.xml")
+        return iter(entries)
+
+    monkeypatch.setattr(os, "scandir", scandir_then_the_other_gateway_claims)
+    settings = load_settings(None, inbox=dirs["inbox"], outbox=dirs["outbox"], database=dirs["db"])
+    results = Gateway(settings, Ledger(settings.database)).run_once()
+    monkeypatch.undo()
+
+    assert sorted(result.file_name for result in results) == ["RC-1.xml", "RC-3.xml"]
+    assert [(result.invoices, result.accepted) for result in results] == [(1, 1), (1, 1)]
+    assert sorted(batch_states(dirs["db"])) == ["RC-1.xml", "RC-3.xml"], "the claimed file is not this one's batch"
 
 
 # -- the database unavailable -----------------------------------------------------------------------------------

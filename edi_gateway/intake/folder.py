@@ -41,7 +41,7 @@ def has_marker(path: Path, markers: tuple[str, ...]) -> bool:
 
 def pending_files(inbox: Path, settle_seconds: float = 0.0, markers: tuple[str, ...] = ()) -> list[Path]:
     """Files ready to be taken from `inbox`, oldest first: unchanged for `settle_seconds`, and, with `markers`,
-    announced by a marker file."""
+    announced by a marker file. A file gone while the folder is read (another gateway claimed it) is left out."""
     if not inbox.is_dir():
         return []
     cutoff = time.time() - settle_seconds
@@ -52,7 +52,10 @@ def pending_files(inbox: Path, settle_seconds: float = 0.0, markers: tuple[str, 
             continue
         if markers and not any(entry.name + marker in names for marker in markers):
             continue
-        stat = entry.stat(follow_symlinks=False)
+        try:
+            stat = entry.stat(follow_symlinks=False)
+        except FileNotFoundError:  # claimed by another gateway sweeping the same inbox since the listing
+            continue
         if settle_seconds and stat.st_mtime > cutoff:
             continue
         ready.append((stat.st_mtime, entry.name, Path(entry.path)))
