@@ -191,7 +191,9 @@ def zip_of(members: dict[str, bytes]) -> bytes:
 
 member_names = st.one_of(st.sampled_from(["a.xml", "../up.xml", "/abs.xml", "C:/win.xml", "dir/b.csv", "..\\c.xml",
                                           "x/../../y.xml", "nested.zip", " ", "\u00e9t\u00e9.xml"]),
-                         st.text(min_size=1, max_size=20))
+                         # (zipfile cuts a name at its first NUL, and cannot write one left empty: such raw names
+                         # are in test_hostile)
+                         st.text(min_size=1, max_size=20).filter(lambda name: not name.startswith("\x00")))
 member_contents = st.one_of(st.binary(max_size=256), st.sampled_from([UBL, CII, CSV_INVOICES, b"", b"PK\x03\x04"]),
                             mutated(UBL))
 

@@ -311,6 +311,22 @@ def test_zip_slip_member_names_are_refused_one_by_one_and_nothing_leaves_the_gat
     assert not any(path.name in {"evil.xml", "windows.xml", "up.xml", "slip.xml"} for path in created)
 
 
+
+def test_a_member_name_beginning_with_nul_refuses_the_lot_as_unreadable(gateway_dirs):
+    """zipfile cuts a member's name at its first NUL: a name that begins with one leaves no name at all, which
+    zipfile itself then trips over (IndexError). Such a lot is an unreadable archive; the other files go on."""
+    lot = zip_lot({"Xbad.xml": french_ubl("BD-2026-1510"), "good.xml": french_ubl("BD-2026-1511")})
+    assert lot.count(b"Xbad.xml") == 2  # its local header and its central directory entry
+    drop(gateway_dirs, {"nul.zip": lot.replace(b"Xbad.xml", b"\x00bad.xml")})
+    expected = drop_samples(gateway_dirs, UBL_SAMPLE)
+
+    results = run(gateway_dirs)
+
+    assert_quarantined(gateway_dirs, results["nul.zip"], "IRR_EXTRAC", "Unreadable ZIP archive",
+                       "name beginning with NUL", "Archive ZIP illisible")
+    assert accepted_numbers(gateway_dirs) == expected
+
+
 # -- empty, junk, PDF ---------------------------------------------------------------------------------------------
 def test_empty_and_zero_byte_files_are_quarantined_as_empty(gateway_dirs):
     drop(gateway_dirs, {"zero.xml": b"", "blank.csv": b" \r\n\t\n", "lot.zip": zip_lot(

@@ -10,6 +10,7 @@ import hashlib
 import io
 import itertools
 import json
+import tempfile
 import zipfile
 from datetime import datetime, timezone
 from decimal import Decimal
@@ -329,6 +330,80 @@ def test_a_csv_member_of_a_lot_is_cut_into_parts_that_read_as_the_whole_member()
     refused, xml = split_flow(buffer.getvalue(), origin)
     assert (refused.origin.member, refused.csv_part, refused.error is not None) == ("export.csv", None, True)
     assert xml.origin.member == "f001.xml" and xml.error is None
+
+
+
+def test_a_csv_member_too_large_to_hold_is_cut_into_parts_from_a_temporary_file(tmp_path, monkeypatch):
+    """A CSV member larger than SPOOL_BYTES (here 14 MB, 14,000 invoices) is spooled to a temporary file while
+    it is inflated and cut from there, like a deposited CSV file: the lot's reader never holds it whole (it held
+    a 67 MB member of the benchmarks' mixed lot twice, then once), and the file is gone once the lot is read."""
+    import tracemalloc
+
+    from benchmarks.generate import csv_lot
+    from edi_gateway.model import Origin
+    from edi_gateway.parsers import split_flow
+    from edi_gateway.parsers.csv import split_csv
+    from edi_gateway.parsers.lots import SPOOL_BYTES
+
+    member = csv_lot(range(1, 14_001), lines=3)
+    assert len(member) > SPOOL_BYTES
+    path = tmp_path / "lot.zip"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as lot:
+        lot.writestr("f001.xml", french_ubl("BD-2026-0001"))
+        lot.writestr("cabinet/export.csv", member)
+        lot.writestr("f002.xml", french_ubl("BD-2026-0002"))
+    spool = tmp_path / "spool"
+    spool.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(spool))  # what TMPDIR sets
+
+    units, spooled_while_cut = [], set()
+    tracemalloc.start()
+    try:
+        for unit in split_flow(path, Origin(file_name="lot.zip")):
+            units.append((unit.origin.member, unit.invoice_count, unit.data))
+            spooled_while_cut |= {file.name for file in spool.iterdir()}
+            unit = None
+        _current, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+
+    expected_parts = [part.data for part in split_csv(lambda: io.BytesIO(member))]
+    assert [data for name, _count, data in units if name == "cabinet/export.csv"] == expected_parts
+    assert sum(count for name, count, _data in units if name == "cabinet/export.csv") == 14_000
+    assert [name for name, _count, _data in units][::len(units) - 1] == ["f001.xml", "f002.xml"]
+    assert len(spooled_while_cut) == 1 and not list(spool.iterdir()), "spooled while cut, removed after"
+    held = peak - sum(len(data) for _name, _count, data in units)  # what the test itself keeps aside
+    assert held < len(member) / 2, f"{held / 1e6:.1f} MB held for a {len(member) / 1e6:.1f} MB member"
+
+
+def test_a_spooled_member_is_removed_when_the_lot_is_left_or_refused(tmp_path, monkeypatch):
+    """The temporary file of a spooled member goes with it: when the reader moves on, when it stops in the
+    middle of the lot, and when the member turns out to be beyond a limit while it is read."""
+    from edi_gateway.errors import ZipBomb
+    from edi_gateway.parsers.lots import SPOOL_BYTES, Limits, iter_members
+
+    spool = tmp_path / "spool"
+    spool.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(spool))
+    large = bytes(range(256)) * (SPOOL_BYTES // 256 + 4096)  # compresses about 255 times
+    path = tmp_path / "lot.zip"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as lot:
+        lot.writestr("large.bin", large)
+        lot.writestr("small.xml", b"<Invoice/>")
+
+    members = iter_members(path, Limits(zip_max_ratio=1000))
+    first = next(members)
+    assert isinstance(first.data, Path) and first.data.parent == spool and first.data.read_bytes() == large
+    assert next(members).data == b"<Invoice/>" and not first.data.exists(), "removed when the next is asked for"
+
+    members = iter_members(path, Limits(zip_max_ratio=1000))
+    first = next(members)
+    members.close()
+    assert not first.data.exists(), "removed when the lot is left in the middle"
+
+    with pytest.raises(ZipBomb):  # past its grace size, the member expands more than 200 times
+        list(iter_members(path, Limits(zip_max_ratio=200)))
+    assert not list(spool.iterdir()), "removed when the member is refused while read"
 
 
 # -- ZIP lots: the central directory read an entry at a time -----------------------------------------------------

@@ -83,8 +83,7 @@ def split_flow(flow: Flow, origin: Origin, limits: Limits = Limits()) -> Iterato
     """The documents of a deposited file, unparsed: the file itself, each member of a ZIP lot in turn, or the
     invoices of a CSV file a few at a time. A lot or a CSV file given by path is never read whole.
     Raises UnreadableFlow when the file is empty, of no known type, or a broken or oversized archive."""
-    head = flow_head(flow)
-    container = sniff(head if len(head) < HEAD_BYTES or head.strip() else _whole(flow))
+    container = _container_of(flow)
     if container is Container.ZIP:
         yield from _split_lot(flow, origin, limits)
     elif container is Container.CSV:
@@ -92,6 +91,12 @@ def split_flow(flow: Flow, origin: Origin, limits: Limits = Limits()) -> Iterato
             yield RawDocument(origin, part.data, container, whole_flow=True, csv_part=part)
     else:
         yield RawDocument(origin, _whole(flow), container, whole_flow=True)
+
+
+def _container_of(flow: Flow) -> Container:
+    """What a flow is, from its head (or from the whole of a head that is only white space)."""
+    head = flow_head(flow)
+    return sniff(head if len(head) < HEAD_BYTES or head.strip() else _whole(flow))
 
 
 def _whole(flow: Flow) -> bytes:
@@ -162,31 +167,31 @@ def _split_lot(data: Flow, origin: Origin, limits: Limits, prefix: str = "", dep
             yield RawDocument(member_origin, b"", error=_error_of(member.error))
             continue
         try:
-            container = sniff(member.data)
+            container = _container_of(member.data)
         except UnreadableFlow as exc:
-            yield RawDocument(member_origin, member.data, error=_error_of(exc))
+            yield RawDocument(member_origin, _whole(member.data), error=_error_of(exc))
             continue
         if container is Container.ZIP:
             yield from _split_nested(member.data, member_origin, origin, limits, depth, budget)
         elif container is Container.CSV:
             yield from _split_csv_member(member.data, member_origin)
         else:
-            yield RawDocument(member_origin, member.data, container)
+            yield RawDocument(member_origin, _whole(member.data), container)
 
 
-def _split_csv_member(data: bytes, origin: Origin) -> Iterator[RawDocument]:
-    """The parts of a CSV member, one at a time, or the member refused with its reason (its header, its
-    encoding...: `split_csv` checks the whole member before its first part)."""
+def _split_csv_member(data: Flow, origin: Origin) -> Iterator[RawDocument]:
+    """The parts of a CSV member (its bytes, or the file it was spooled to), one at a time, or the member refused
+    with its reason (its header, its encoding...: `split_csv` checks the whole member before its first part)."""
     try:
-        parts = split_csv(_opener(data))  # the member is in memory already; its parts are not, all at once
+        parts = split_csv(_opener(data))  # its parts are never all in memory at once
     except UnreadableFlow as exc:
-        yield RawDocument(origin, data, error=_error_of(exc))
+        yield RawDocument(origin, _whole(data), error=_error_of(exc))
         return
     for part in parts:
         yield RawDocument(origin, part.data, Container.CSV, csv_part=part)
 
 
-def _split_nested(data: bytes, member_origin: Origin, origin: Origin, limits: Limits, depth: int, budget: Budget
+def _split_nested(data: Flow, member_origin: Origin, origin: Origin, limits: Limits, depth: int, budget: Budget
                   ) -> Iterator[RawDocument]:
     """The members of a lot inside a lot; the nested lot is refused as one member when it cannot be read or is
     nested too deep, but a bomb inside it stops the whole deposited lot."""
@@ -195,7 +200,7 @@ def _split_nested(data: bytes, member_origin: Origin, origin: Origin, limits: Li
     except ZipBomb:
         raise
     except UnreadableFlow as exc:
-        yield RawDocument(member_origin, data, error=_error_of(exc))
+        yield RawDocument(member_origin, _whole(data), error=_error_of(exc))
 
 
 def _error_of(exc: UnreadableFlow) -> tuple[str, str, str]:

@@ -9,6 +9,11 @@ than `zip_max_total_bytes` (declared in the archive, or found while reading), or
 `zip_max_ratio` times its compressed size once past `RATIO_GRACE_BYTES`. Nested lots share the limits of the
 deposited lot: their members and bytes count against the same budget. Bytes are counted as they are inflated,
 never trusted from the archive's headers, so reading stops within one chunk of the limit.
+
+A member larger than `SPOOL_BYTES` (a CSV file of many invoices, a lot inside the lot) is spooled to a temporary
+file while it is read, and handed on by its path, like a deposited file: it is then cut into invoices a piece at a
+time, never held whole. The file lies in the system's temporary folder (`TMPDIR`) for as long as its member is in
+hand, and is removed as soon as the next member is asked for or the lot is left.
 """
 
 from __future__ import annotations
@@ -16,7 +21,9 @@ from __future__ import annotations
 import io
 import lzma
 import posixpath
+import os
 import struct
+import tempfile
 import zipfile
 import zlib
 from collections.abc import Iterator
@@ -40,7 +47,7 @@ class Limits:
 @dataclass(slots=True)
 class Member:
     name: str
-    data: bytes | None
+    data: bytes | Path | None  # its bytes, or the temporary file it was spooled to (larger than SPOOL_BYTES)
     error: UnreadableFlow | None = None  # why this member was not read (the rest of the lot goes on)
 
 
@@ -57,6 +64,7 @@ class Budget:
 
 
 _CHUNK = 1 << 20
+SPOOL_BYTES = 8 << 20  # a member larger than this is read into a temporary file, not into memory
 RATIO_GRACE_BYTES = 1 << 20  # a member smaller than this is never a bomb, however well it compresses
 # What zipfile and its decompressors raise on a damaged archive or member (RuntimeError: an encrypted member).
 _EXTRACTION_ERRORS = (zipfile.BadZipFile, OSError, EOFError, NotImplementedError, ValueError, RuntimeError,
@@ -66,8 +74,9 @@ _EXTRACTION_ERRORS = (zipfile.BadZipFile, OSError, EOFError, NotImplementedError
 def iter_members(data: bytes | Path, limits: Limits, prefix: str = "", depth: int = 1, budget: Budget | None = None
                  ) -> Iterator[Member]:
     """Yield each file of the ZIP `data` (its bytes, or its path: then only the member in hand is held in memory),
-    in archive order. A broken archive raises MalformedContent, one nested
-    too deep TooLarge, a decompression bomb ZipBomb (`budget`: what the enclosing lot has left, if nested)."""
+    in archive order; a member larger than SPOOL_BYTES as the path of a temporary file, removed when the next
+    member is asked for. A broken archive raises MalformedContent, one nested too deep TooLarge, a decompression
+    bomb ZipBomb (`budget`: what the enclosing lot has left, if nested)."""
     if depth > limits.zip_max_depth:
         raise TooLarge(f"ZIP nested deeper than {limits.zip_max_depth} levels",
                        f"ZIP imbriqué sur plus de {limits.zip_max_depth} niveaux")
@@ -90,7 +99,11 @@ def iter_members(data: bytes | Path, limits: Limits, prefix: str = "", depth: in
             except UnreadableFlow as exc:
                 yield Member(name, None, exc)
                 continue
-            yield Member(name, content)
+            try:
+                yield Member(name, content)
+            finally:
+                if isinstance(content, Path):
+                    content.unlink(missing_ok=True)
 
 
 def _open(data: bytes | Path) -> "_Lot":
@@ -178,6 +191,8 @@ class _Lot(zipfile.ZipFile):
                 raise zipfile.BadZipFile("An entry of the central directory has no name")
             encoding = "utf-8" if header[_CD_FLAG_BITS] & _UTF8_NAME else (self.metadata_encoding or "cp437")
             info = zipfile.ZipInfo(raw_name.decode(encoding))
+            if not info.filename:  # the name began with a NUL, where ZipInfo cuts it
+                raise zipfile.BadZipFile("An entry of the central directory has a name beginning with NUL")
             info.extra = reader.take(header[_CD_EXTRA_LENGTH])
             info.comment = reader.take(header[_CD_COMMENT_LENGTH])
             (info.create_version, info.create_system, info.extract_version, info.reserved, info.flag_bits,
@@ -259,25 +274,57 @@ def _unsafe_name_error(name: str) -> MalformedContent:
 
 
 def _read_bounded(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Limits, budget: Budget,
-                  archive_size: int) -> bytes:
-    """Read one member, stopping as soon as it exceeds the ratio, the lot's remaining bytes or the file limit."""
+                  archive_size: int) -> bytes | Path:
+    """Read one member, stopping as soon as it exceeds the ratio, the lot's remaining bytes or the file limit:
+    its bytes, or, past SPOOL_BYTES, the temporary file it was written to."""
     compressed = max(min(info.compress_size, archive_size), 1)  # the header's figure, bounded by the real size
     ratio_ceiling = max(compressed * limits.zip_max_ratio, RATIO_GRACE_BYTES)
     ceiling = min(budget.bytes, ratio_ceiling, limits.max_file_bytes)
-    content, size = io.BytesIO(), 0  # (its getvalue() hands over its buffer: no second copy of the member)
+    content = _Spool()
     try:
         with archive.open(info) as stream:
             while chunk := stream.read(_CHUNK):
-                size += len(chunk)
-                if size > ceiling:
-                    raise _over_limit(info.filename, size, budget, ratio_ceiling, limits)
+                if content.size + len(chunk) > ceiling:
+                    raise _over_limit(info.filename, content.size + len(chunk), budget, ratio_ceiling, limits)
                 content.write(chunk)
     except _EXTRACTION_ERRORS as exc:
+        content.discard()
         raise MalformedContent(f"Member {info.filename!r} cannot be extracted: {exc}",
                                f"Le fichier {info.filename!r} ne peut être extrait : {exc}", code="IRR_EXTRAC"
                                ) from None
-    budget.bytes -= size
-    return content.getvalue()
+    except BaseException:
+        content.discard()
+        raise
+    budget.bytes -= content.size
+    return content.result()
+
+
+class _Spool:
+    """A member's bytes as they are inflated: in memory up to SPOOL_BYTES, then in a temporary file."""
+
+    def __init__(self):
+        self.size = 0
+        self._buffer: io.BytesIO | None = io.BytesIO()  # (getvalue() hands over its buffer: no second copy)
+        self._file = None
+
+    def write(self, chunk: bytes) -> None:
+        self.size += len(chunk)
+        if self._file is None and self.size > SPOOL_BYTES:
+            self._file = tempfile.NamedTemporaryFile(prefix="edi-gateway-member-", suffix=".spool", delete=False)
+            self._file.write(self._buffer.getbuffer())
+            self._buffer = None
+        (self._file or self._buffer).write(chunk)
+
+    def result(self) -> bytes | Path:
+        if self._file is None:
+            return self._buffer.getvalue()
+        self._file.close()
+        return Path(self._file.name)
+
+    def discard(self) -> None:
+        if self._file is not None:
+            self._file.close()
+            os.unlink(self._file.name)
 
 
 def _over_limit(name: str, size: int, budget: Budget, ratio_ceiling: int, limits: Limits) -> TooLarge:
