@@ -52,6 +52,7 @@ from .engines import InProcessEngine, make_engine
 from .engines.work import (ChunkTask, DeliveryTask, FlowFailure, ReturnsTask, check_chunk, deliver_chunk,
                            write_returns_chunk)
 from .parsers import Flow, ParsedDocument, RawDocument, flow_head, read_flow, split_flow
+from .parsers.lots import remove_abandoned_spools
 from .policy import Policy
 from .routing.frames import DEFAULT_FRAME
 from .routing.router import RoutingContext, recipient_id
@@ -233,9 +234,12 @@ class Gateway:
 
     def recover(self) -> list[BatchResult]:
         """Finish what a crash left half done: unfinished batches whose process is gone, and files claimed into
-        work/ whose batch row was never written."""
+        work/ whose batch row was never written; remove the lot members it left spooled in the temporary
+        folder."""
         results = []
         self.batch_errors = []
+        for path in remove_abandoned_spools():
+            log.warning("removed %s, a lot member spooled by a process that is gone", display_name(str(path)))
         with self._turn:  # no batch of this process is in hand meanwhile: its unfinished ones were abandoned
             for batch in self._retrying(self.ledger.unfinished_batches, "listing unfinished batches"):
                 if self.stopping.is_set():

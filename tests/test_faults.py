@@ -14,6 +14,8 @@ import os
 import random
 import signal
 import subprocess
+import sys
+import tempfile
 import time
 import zipfile
 from collections import Counter
@@ -282,6 +284,51 @@ def test_a_file_claimed_by_the_other_gateway_while_the_inbox_is_listed_is_left_t
     assert sorted(result.file_name for result in results) == ["RC-1.xml", "RC-3.xml"]
     assert [(result.invoices, result.accepted) for result in results] == [(1, 1), (1, 1)]
     assert sorted(batch_states(dirs["db"])) == ["RC-1.xml", "RC-3.xml"], "the claimed file is not this one's batch"
+
+
+
+SPOOLING_READER = """
+import sys, time
+from pathlib import Path
+from edi_gateway.parsers.lots import Limits, iter_members
+members = iter_members(Path(sys.argv[1]), Limits())  # (held: a generator closed removes its spooled member)
+print(next(members).data, flush=True)
+time.sleep(600)
+"""
+
+
+def test_a_lot_member_spooled_by_a_killed_process_is_removed_at_the_next_start(tmp_path, monkeypatch):
+    """A member larger than SPOOL_BYTES lies in the temporary folder while a process reads it. When that process
+    is killed, the next gateway's recovery removes the file; while it lives (its lock held), the file stays."""
+    from edi_gateway.parsers.lots import SPOOL_BYTES
+
+    spool = tmp_path / "spool"
+    spool.mkdir()
+    lot = tmp_path / "big-lot.zip"
+    with zipfile.ZipFile(lot, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("large.csv", os.urandom(SPOOL_BYTES // 2 + 4096).hex().encode())  # past SPOOL_BYTES
+    reader = subprocess.Popen([sys.executable, "-c", SPOOLING_READER, str(lot)], stdout=subprocess.PIPE, text=True,
+                              env={**os.environ, "TMPDIR": str(spool)}, cwd=Path(__file__).resolve().parent.parent)
+    try:
+        spooled = Path(reader.stdout.readline().strip())
+        assert spooled.parent == spool and spooled.stat().st_size == SPOOL_BYTES + 8192
+        long_ago = time.time() - 3600
+        os.utime(spooled, (long_ago, long_ago))  # older than any file just being written
+        dirs = prepared_dirs(tmp_path / "gateway")
+        monkeypatch.setattr(tempfile, "tempdir", str(spool))  # what TMPDIR sets
+        settings = load_settings(None, inbox=dirs["inbox"], outbox=dirs["outbox"], database=dirs["db"])
+        gateway = Gateway(settings, Ledger(settings.database))
+
+        gateway.run_once()
+        assert spooled.exists(), "the live reader's member was removed"
+
+        reader.kill()
+        reader.wait(timeout=30)
+        gateway.run_once()
+        assert not spooled.exists(), "the killed reader's member was left behind"
+    finally:
+        reader.kill()
+        reader.wait(timeout=30)
 
 
 # -- the database unavailable -----------------------------------------------------------------------------------

@@ -13,17 +13,21 @@ never trusted from the archive's headers, so reading stops within one chunk of t
 A member larger than `SPOOL_BYTES` (a CSV file of many invoices, a lot inside the lot) is spooled to a temporary
 file while it is read, and handed on by its path, like a deposited file: it is then cut into invoices a piece at a
 time, never held whole. The file lies in the system's temporary folder (`TMPDIR`) for as long as its member is in
-hand, and is removed as soon as the next member is asked for or the lot is left.
+hand, locked (flock) by the process reading it, and is removed as soon as the next member is asked for or the lot
+is left. One left by a killed process is removed by `remove_abandoned_spools` (the gateway's recovery at start).
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import io
 import lzma
-import posixpath
 import os
+import posixpath
 import struct
 import tempfile
+import time
 import zipfile
 import zlib
 from collections.abc import Iterator
@@ -100,10 +104,9 @@ def iter_members(data: bytes | Path, limits: Limits, prefix: str = "", depth: in
                 yield Member(name, None, exc)
                 continue
             try:
-                yield Member(name, content)
+                yield Member(name, content.result())
             finally:
-                if isinstance(content, Path):
-                    content.unlink(missing_ok=True)
+                content.discard()
 
 
 def _open(data: bytes | Path) -> "_Lot":
@@ -274,9 +277,9 @@ def _unsafe_name_error(name: str) -> MalformedContent:
 
 
 def _read_bounded(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Limits, budget: Budget,
-                  archive_size: int) -> bytes | Path:
+                  archive_size: int) -> "_Spool":
     """Read one member, stopping as soon as it exceeds the ratio, the lot's remaining bytes or the file limit:
-    its bytes, or, past SPOOL_BYTES, the temporary file it was written to."""
+    its bytes, in memory or, past SPOOL_BYTES, in a temporary file (`discard` it once done with)."""
     compressed = max(min(info.compress_size, archive_size), 1)  # the header's figure, bounded by the real size
     ratio_ceiling = max(compressed * limits.zip_max_ratio, RATIO_GRACE_BYTES)
     ceiling = min(budget.bytes, ratio_ceiling, limits.max_file_bytes)
@@ -287,6 +290,7 @@ def _read_bounded(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Limit
                 if content.size + len(chunk) > ceiling:
                     raise _over_limit(info.filename, content.size + len(chunk), budget, ratio_ceiling, limits)
                 content.write(chunk)
+        content.finish()
     except _EXTRACTION_ERRORS as exc:
         content.discard()
         raise MalformedContent(f"Member {info.filename!r} cannot be extracted: {exc}",
@@ -296,11 +300,15 @@ def _read_bounded(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Limit
         content.discard()
         raise
     budget.bytes -= content.size
-    return content.result()
+    return content
+
+
+SPOOL_PREFIX, SPOOL_SUFFIX = "edi-gateway-member-", ".spool"
 
 
 class _Spool:
-    """A member's bytes as they are inflated: in memory up to SPOOL_BYTES, then in a temporary file."""
+    """A member's bytes as they are inflated: in memory up to SPOOL_BYTES, then in a temporary file, locked by
+    this process until `discard` removes it."""
 
     def __init__(self):
         self.size = 0
@@ -310,21 +318,48 @@ class _Spool:
     def write(self, chunk: bytes) -> None:
         self.size += len(chunk)
         if self._file is None and self.size > SPOOL_BYTES:
-            self._file = tempfile.NamedTemporaryFile(prefix="edi-gateway-member-", suffix=".spool", delete=False)
+            self._file = tempfile.NamedTemporaryFile(prefix=SPOOL_PREFIX, suffix=SPOOL_SUFFIX, delete=False)
+            fcntl.flock(self._file.fileno(), fcntl.LOCK_EX)
             self._file.write(self._buffer.getbuffer())
             self._buffer = None
         (self._file or self._buffer).write(chunk)
 
+    def finish(self) -> None:
+        if self._file is not None:
+            self._file.flush()
+
     def result(self) -> bytes | Path:
-        if self._file is None:
-            return self._buffer.getvalue()
-        self._file.close()
-        return Path(self._file.name)
+        """The member: its bytes, or the path of the file holding them."""
+        return self._buffer.getvalue() if self._file is None else Path(self._file.name)
 
     def discard(self) -> None:
         if self._file is not None:
-            self._file.close()
-            os.unlink(self._file.name)
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(self._file.name)
+            self._file.close()  # (and its lock with it)
+            self._file = None
+
+
+def remove_abandoned_spools(older_than_seconds: float = 60.0) -> list[Path]:
+    """Remove the spooled members that a killed process left in the temporary folder: those no live process
+    holds locked (and not just created, before their lock was taken). Returns what was removed."""
+    removed, cutoff = [], time.time() - older_than_seconds
+    for path in Path(tempfile.gettempdir()).glob(f"{SPOOL_PREFIX}*{SPOOL_SUFFIX}"):
+        try:
+            fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+        except OSError:
+            continue
+        try:
+            if os.fstat(fd).st_mtime > cutoff:
+                continue
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            path.unlink(missing_ok=True)
+            removed.append(path)
+        except BlockingIOError:
+            continue  # a live process is reading it
+        finally:
+            os.close(fd)
+    return removed
 
 
 def _over_limit(name: str, size: int, budget: Budget, ratio_ceiling: int, limits: Limits) -> TooLarge:
