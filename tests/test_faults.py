@@ -9,6 +9,7 @@ delivered file, every batch one complete set of reports, and no file was filed a
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import random
@@ -531,6 +532,52 @@ def test_disk_full_while_writing_reports_leaves_the_batch_pending_and_the_next_r
     assert "resuming batch" in again.stderr
     assert_every_invoice_decided_exactly_once(dirs, expected)
     assert all(zipfile.is_zipfile(path) for path in (dirs["root"] / "archive").rglob("*.zip"))
+
+
+
+@pytest.fixture
+def small_tmpdir(tmp_path):
+    """A temporary folder on a real file system of 2 MiB of its own (tmpfs), unmounted afterwards."""
+    folder = tmp_path / "small-tmp"
+    folder.mkdir()
+    mount = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(folder)], capture_output=True,
+                           text=True)
+    if mount.returncode != 0:
+        pytest.skip(f"SKIPPED LOUDLY: cannot mount a small tmpfs for the disk-full test (needs root or "
+                    f"CAP_SYS_ADMIN): {mount.stderr.strip()}")
+    yield folder
+    subprocess.run(["umount", "-l", str(folder)], capture_output=True)
+
+
+def test_temporary_folder_full_while_spooling_a_member_leaves_the_lot_pending_not_refused(tmp_path, small_tmpdir):
+    """A lot member larger than SPOOL_BYTES is spooled to the temporary folder, which has no room for it: that
+    is the gateway's fault, not the depositor's. The lot is left pending (not its member refused as unreadable),
+    the run says so and exits 3, and the next run, with room, decides it once."""
+    from edi_gateway.parsers.lots import SPOOL_BYTES
+
+    dirs = prepared_dirs(tmp_path / "gateway")
+    buffer = io.BytesIO()  # a lot inside the lot, its 1,100 invoices stored uncompressed: 8.8 MB
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as nested:
+        for n in range(1, 1101):
+            nested.writestr(f"SP-N-{n:04d}.xml", invoice(f"SP-N-{n:04d}", False))
+    assert len(buffer.getvalue()) > SPOOL_BYTES
+    files = {"SP-lot.zip": zip_lot({"SP-1.xml": invoice("SP-1", False), "client-42.zip": buffer.getvalue()}),
+             "SP-apres.xml": invoice("SP-2", False)}
+    deposit(dirs["inbox"], files)
+
+    full = subprocess.run(gateway_command("run", dirs, "--workers", "1"), capture_output=True, text=True,
+                          timeout=300, env={**os.environ, "TMPDIR": str(small_tmpdir)})
+
+    assert full.returncode == 3, full.stderr
+    assert "'SP-lot.zip' left pending after a fault: No space left on device" in full.stderr, full.stderr
+    states = batch_states(dirs["db"])
+    assert states["SP-lot.zip"][0] == "CLAIMED" and states["SP-apres.xml"][0] == "DONE", states
+    assert list(small_tmpdir.iterdir()) == [], "the partly spooled member is removed"
+
+    again = subprocess.run(gateway_command("run", dirs, "--workers", "1"), capture_output=True, text=True,
+                           timeout=600)
+    assert again.returncode == 0, again.stderr
+    assert_every_invoice_decided_exactly_once(dirs, {"SP-lot.zip": (1101, 1101), "SP-apres.xml": (1, 1)})
 
 
 def test_the_retry_gives_up_after_its_bound_naming_the_database_without_its_password():

@@ -279,28 +279,42 @@ def _unsafe_name_error(name: str) -> MalformedContent:
 def _read_bounded(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Limits, budget: Budget,
                   archive_size: int) -> "_Spool":
     """Read one member, stopping as soon as it exceeds the ratio, the lot's remaining bytes or the file limit:
-    its bytes, in memory or, past SPOOL_BYTES, in a temporary file (`discard` it once done with)."""
+    its bytes, in memory or, past SPOOL_BYTES, in a temporary file (`discard` it once done with). A fault of
+    the archive refuses the member (MalformedContent); one of the temporary folder (an OSError: no space left)
+    is the gateway's own, raised as it is, and leaves the whole flow pending."""
     compressed = max(min(info.compress_size, archive_size), 1)  # the header's figure, bounded by the real size
     ratio_ceiling = max(compressed * limits.zip_max_ratio, RATIO_GRACE_BYTES)
     ceiling = min(budget.bytes, ratio_ceiling, limits.max_file_bytes)
     content = _Spool()
     try:
-        with archive.open(info) as stream:
-            while chunk := stream.read(_CHUNK):
+        with _extracting(info):
+            stream = archive.open(info)
+        with stream:
+            while True:
+                with _extracting(info):
+                    chunk = stream.read(_CHUNK)
+                if not chunk:
+                    break
                 if content.size + len(chunk) > ceiling:
                     raise _over_limit(info.filename, content.size + len(chunk), budget, ratio_ceiling, limits)
                 content.write(chunk)
         content.finish()
-    except _EXTRACTION_ERRORS as exc:
-        content.discard()
-        raise MalformedContent(f"Member {info.filename!r} cannot be extracted: {exc}",
-                               f"Le fichier {info.filename!r} ne peut être extrait : {exc}", code="IRR_EXTRAC"
-                               ) from None
     except BaseException:
         content.discard()
         raise
     budget.bytes -= content.size
     return content
+
+
+@contextlib.contextmanager
+def _extracting(info: zipfile.ZipInfo) -> Iterator[None]:
+    """What zipfile and its decompressors raise on a damaged member, as the member's MalformedContent."""
+    try:
+        yield
+    except _EXTRACTION_ERRORS as exc:
+        raise MalformedContent(f"Member {info.filename!r} cannot be extracted: {exc}",
+                               f"Le fichier {info.filename!r} ne peut être extrait : {exc}", code="IRR_EXTRAC"
+                               ) from None
 
 
 SPOOL_PREFIX, SPOOL_SUFFIX = "edi-gateway-member-", ".spool"
