@@ -10,6 +10,7 @@ The format is documented for depositors in docs/csv-format.md.
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import re
 import unicodedata
@@ -237,11 +238,25 @@ def split_csv(open_binary: Callable[[], BinaryIO], invoices_per_part: int = INVO
 
 @dataclass(slots=True)
 class _RecordIndex:
+    """What the first pass notes for the second, in memory that grows with the invoices, not with the records:
+    the records are numbered from 0, in runs of consecutive records of one invoice."""
+
     sheet: _Sheet  # header, delimiter, columns and first row number; no rows
-    invoice_of: array  # invoice number (0-based, order of first appearance) of each data record, -1 for none
+    record_count: int
+    run_starts: array  # the first record of each run
+    run_invoices: array  # the invoice of each run (0-based, order of first appearance); -1: records of none
     part_ends: list[int]  # per part, the index of its last record
     header_lines: int  # physical lines of the header (a quoted cell may hold a line break)
-    lines_of: array  # physical lines of each data record, for the second pass to cut records without parsing
+    multi_line: dict[int, int]  # physical lines of each record spanning more than one (the others span one)
+
+    def records(self) -> Iterator[tuple[int, int, int]]:
+        """(position, invoice, physical lines) of every record, in order."""
+        runs = len(self.run_starts)
+        for run in range(runs):
+            end = self.run_starts[run + 1] if run + 1 < runs else self.record_count
+            invoice = self.run_invoices[run]
+            for position in range(self.run_starts[run], end):
+                yield position, invoice, self.multi_line.get(position, 1)
 
 
 class _CountedLines:
@@ -352,45 +367,78 @@ def _index_with(open_binary: Callable[[], BinaryIO], encoding: str, invoices_per
     with open_binary() as stream:
         sheet, records, lines = _open_records(stream, encoding)
         header_lines = lines_before = lines.count
-        invoices: dict[tuple[str, ...], int] = {}
-        invoice_of, part_ends, lines_of = array("q"), [], array("I")
+        invoices = _Invoices()  # (looked up only when the key changes from one record to the next)
+        run_starts, run_invoices, part_ends, multi_line = array("q"), array("q"), [], {}
+        key = invoice = None
+        position = -1
         for position, record in enumerate(records):
-            lines_of.append(lines.count - lines_before)
+            if lines.count - lines_before != 1:
+                multi_line[position] = lines.count - lines_before
             lines_before = lines.count
             if not _is_filled(record):
-                invoice_of.append(-1)
+                this = -1
+            else:
+                record_key = _group_key(sheet, record, position)
+                if record_key != key:
+                    key, invoice = record_key, invoices.of(record_key)
+                this = invoice
+            if not run_invoices or run_invoices[-1] != this:
+                run_starts.append(position)
+                run_invoices.append(this)
+            if this < 0:
                 continue
-            invoice = invoices.setdefault(_group_key(sheet, record, position), len(invoices))
-            invoice_of.append(invoice)
-            part = invoice // invoices_per_part
+            part = this // invoices_per_part
             if part == len(part_ends):
                 part_ends.append(position)
             else:
                 part_ends[part] = max(part_ends[part], position)
-    if not invoices:
+    if not part_ends:
         raise EmptyFile("The file has a header but no invoice rows.",
                         "Le fichier a une ligne d'en-tête mais aucune ligne de facture.")
     # a part is complete once the last record of every invoice before it has been read too
     for part in range(1, len(part_ends)):
         part_ends[part] = max(part_ends[part], part_ends[part - 1])
-    return _RecordIndex(sheet, invoice_of, part_ends, header_lines, lines_of)
+    return _RecordIndex(sheet, position + 1, run_starts, run_invoices, part_ends, header_lines, multi_line)
+
+
+class _Invoices:
+    """The invoices met by the first pass, numbered in order of first appearance. An invoice that may have more
+    rows is kept by a 16-byte digest of its key, so that a later row of it is told from a new invoice (about
+    100 bytes per invoice, where its key's strings took 300); one of a single row (the totals layout, a row
+    without number) is only counted."""
+
+    __slots__ = ("count", "_by_digest")
+
+    def __init__(self):
+        self.count = 0
+        self._by_digest: dict[bytes, int] = {}
+
+    def of(self, key: tuple[str, ...]) -> int:
+        if key[0] == "row":
+            self.count += 1
+            return self.count - 1
+        digest = hashlib.blake2b(repr(key).encode(), digest_size=16).digest()
+        invoice = self._by_digest.get(digest)
+        if invoice is None:
+            invoice = self._by_digest[digest] = self.count
+            self.count += 1
+        return invoice
 
 
 def _parts(open_binary: Callable[[], BinaryIO], encoding: str, index: _RecordIndex, invoices_per_part: int
            ) -> Iterator[CsvPart]:
     """The second pass: each record's text cut from the file by its count of lines (no CSV parsing: the first
     pass has parsed and checked every record), kept until its part is complete."""
-    pending: dict[int, list[tuple[int, str]]] = {}  # part -> (record position, its text) read so far
+    pending: dict[int, list[tuple[int, int, str]]] = {}  # part -> (record position, invoice, text) read so far
     next_part = 0
     with open_binary() as stream:
         text, _blank_lines, line = _first_line(stream, encoding)
         lines = chain([line], text)
         header = _text_of(lines, index.header_lines)
-        for position, count in enumerate(index.lines_of):
+        for position, invoice, count in index.records():
             record = _text_of(lines, count)
-            invoice = index.invoice_of[position]
             if invoice >= 0:
-                pending.setdefault(invoice // invoices_per_part, []).append((position, record))
+                pending.setdefault(invoice // invoices_per_part, []).append((position, invoice, record))
             while next_part < len(index.part_ends) and index.part_ends[next_part] <= position:
                 yield _part(header, pending.pop(next_part), next_part * invoices_per_part + 1, index)
                 next_part += 1
@@ -402,11 +450,12 @@ def _text_of(lines: Iterator[str], count: int) -> str:
     return text if text.endswith(("\n", "\r")) else text + "\n"
 
 
-def _part(header: str, records: list[tuple[int, str]], first_index: int, index: _RecordIndex) -> CsvPart:
+def _part(header: str, records: list[tuple[int, int, str]], first_index: int, index: _RecordIndex) -> CsvPart:
     """A part: the header and its records' texts as in the file (in UTF-8), with their row numbers."""
-    data = (header + "".join(text for _position, text in records)).encode("utf-8")
-    invoices = {index.invoice_of[position] for position, _text in records}
-    return CsvPart(data, [index.sheet.row_number(position) for position, _ in records], first_index, len(invoices))
+    data = (header + "".join(text for _position, _invoice, text in records)).encode("utf-8")
+    invoices = {invoice for _position, invoice, _text in records}
+    return CsvPart(data, [index.sheet.row_number(position) for position, _invoice, _text in records], first_index,
+                   len(invoices))
 
 
 # --------------------------------------------------------------------------------------------------------------
