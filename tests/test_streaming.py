@@ -388,7 +388,7 @@ def test_a_csv_member_too_large_to_hold_is_cut_into_parts_from_a_temporary_file(
         for unit in split_flow(path, Origin(file_name="lot.zip")):
             units.append((unit.origin.member, unit.invoice_count, unit.data))
             spooled_while_cut |= {file.name for file in spool.iterdir()}
-            unit = None
+            unit = None  # (the loop's variable would hold the last unit while the peak is read)
         _current, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()

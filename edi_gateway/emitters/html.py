@@ -184,16 +184,26 @@ def _count_rules(rules: dict[str, RuleCount], findings: list[FindingRow]) -> Non
         rules[rule].findings += times
 
 
-class _Interner:
-    """A list of distinct values and the index of each, so that repeated values are written once."""
+INTERNED_VALUES = 5_000  # distinct values an interner keeps; later new ones are written where they occur
 
-    def __init__(self) -> None:
+
+class _Interner:
+    """A list of distinct values and the index of each, so that repeated values are written once (the
+    definitions of findings, their locations). Its first `limit` distinct values only: past them, a new value
+    is returned as it is, to be written in the row (the page takes either). A batch's values are mostly the same
+    few hundred whatever its size (rules, XPaths); those of a CSV file name its rows, one or more per invoice,
+    and would otherwise be held in memory until the page is written (30 MB for 100,000 invoices)."""
+
+    def __init__(self, limit: int = INTERNED_VALUES) -> None:
         self.values: list = []
         self._index: dict = {}
+        self._limit = limit
 
-    def __call__(self, value) -> int:
+    def __call__(self, value):
         index = self._index.get(value)
         if index is None:
+            if len(self.values) >= self._limit:
+                return value
             index = self._index[value] = len(self.values)
             self.values.append(value)
         return index
@@ -213,6 +223,8 @@ def _payload(invoices: Iterable[InvoiceRow]) -> dict:
 
 
 def _row(invoice: InvoiceRow, definitions: _Interner, locations: _Interner) -> list:
+    """An invoice's row of the table; each finding [definition, location, value], its definition and location
+    as an index into the interned ones, or (past their limit) the value itself."""
     findings = [[definitions(_definition(f)), locations(clip(f.location) or ""), clip(f.value)]
                 for f in invoice.findings]
     return [invoice.position, invoice.origin, invoice.number, invoice.supplier_id, invoice.decision,

@@ -376,18 +376,18 @@ def _index_with(open_binary: Callable[[], BinaryIO], encoding: str, invoices_per
                 multi_line[position] = lines.count - lines_before
             lines_before = lines.count
             if not _is_filled(record):
-                this = -1
+                record_invoice = -1
             else:
                 record_key = _group_key(sheet, record, position)
                 if record_key != key:
                     key, invoice = record_key, invoices.of(record_key)
-                this = invoice
-            if not run_invoices or run_invoices[-1] != this:
+                record_invoice = invoice
+            if not run_invoices or run_invoices[-1] != record_invoice:
                 run_starts.append(position)
-                run_invoices.append(this)
-            if this < 0:
+                run_invoices.append(record_invoice)
+            if record_invoice < 0:
                 continue
-            part = this // invoices_per_part
+            part = record_invoice // invoices_per_part
             if part == len(part_ends):
                 part_ends.append(position)
             else:
