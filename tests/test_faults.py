@@ -20,6 +20,7 @@ import tempfile
 import time
 import zipfile
 from collections import Counter
+from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 
@@ -467,18 +468,22 @@ def test_database_back_during_the_backoff_lets_the_run_finish_by_itself(pg_dirs,
 
 
 # -- the disk full while the reports are written ------------------------------------------------------------------
-@pytest.fixture
-def small_outbox(tmp_path):
-    """The outbox on a real file system of 2 MiB of its own (tmpfs), unmounted afterwards."""
-    outbox = tmp_path / "outbox"
-    outbox.mkdir()
-    mount = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(outbox)], capture_output=True,
+def small_file_system(folder: Path) -> Iterator[Path]:
+    """`folder`, made a real file system of 2 MiB of its own (tmpfs) for the test, unmounted afterwards."""
+    folder.mkdir()
+    mount = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(folder)], capture_output=True,
                            text=True)
     if mount.returncode != 0:
         pytest.skip(f"SKIPPED LOUDLY: cannot mount a small tmpfs for the disk-full test (needs root or "
                     f"CAP_SYS_ADMIN): {mount.stderr.strip()}")
-    yield outbox
-    subprocess.run(["umount", "-l", str(outbox)], capture_output=True)
+    yield folder
+    subprocess.run(["umount", "-l", str(folder)], capture_output=True)
+
+
+@pytest.fixture
+def small_outbox(tmp_path):
+    """The outbox on a real file system of 2 MiB of its own."""
+    yield from small_file_system(tmp_path / "outbox")
 
 
 def free_bytes(folder: Path) -> int:
@@ -537,16 +542,8 @@ def test_disk_full_while_writing_reports_leaves_the_batch_pending_and_the_next_r
 
 @pytest.fixture
 def small_tmpdir(tmp_path):
-    """A temporary folder on a real file system of 2 MiB of its own (tmpfs), unmounted afterwards."""
-    folder = tmp_path / "small-tmp"
-    folder.mkdir()
-    mount = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(folder)], capture_output=True,
-                           text=True)
-    if mount.returncode != 0:
-        pytest.skip(f"SKIPPED LOUDLY: cannot mount a small tmpfs for the disk-full test (needs root or "
-                    f"CAP_SYS_ADMIN): {mount.stderr.strip()}")
-    yield folder
-    subprocess.run(["umount", "-l", str(folder)], capture_output=True)
+    """A temporary folder on a real file system of 2 MiB of its own."""
+    yield from small_file_system(tmp_path / "small-tmp")
 
 
 def test_temporary_folder_full_while_spooling_a_member_leaves_the_lot_pending_not_refused(tmp_path, small_tmpdir):
