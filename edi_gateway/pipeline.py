@@ -52,7 +52,7 @@ from .engines import InProcessEngine, make_engine
 from .engines.work import (ChunkTask, DeliveryTask, FlowFailure, ReturnsTask, check_chunk, deliver_chunk,
                            write_returns_chunk)
 from .parsers import Flow, ParsedDocument, RawDocument, flow_head, read_flow, split_flow
-from .parsers.lots import remove_abandoned_spools
+from .parsers.lots import spooled_members
 from .policy import Policy
 from .routing.frames import DEFAULT_FRAME
 from .routing.router import RoutingContext, recipient_id
@@ -238,8 +238,10 @@ class Gateway:
         folder."""
         results = []
         self.batch_errors = []
-        for path in remove_abandoned_spools():
-            log.warning("removed %s, a lot member spooled by a process that is gone", display_name(str(path)))
+        for path in spooled_members():
+            if not folder.held_by_another(path):  # its reader is gone
+                path.unlink(missing_ok=True)
+                log.warning("removed %s, a lot member spooled by a process that is gone", display_name(str(path)))
         with self._turn:  # no batch of this process is in hand meanwhile: its unfinished ones were abandoned
             for batch in self._retrying(self.ledger.unfinished_batches, "listing unfinished batches"):
                 if self.stopping.is_set():

@@ -359,7 +359,16 @@ def test_a_csv_member_of_a_lot_is_cut_into_parts_that_read_as_the_whole_member()
 
 
 
-def test_a_csv_member_too_large_to_hold_is_cut_into_parts_from_a_temporary_file(tmp_path, monkeypatch):
+@pytest.fixture
+def spool(tmp_path, monkeypatch) -> Path:
+    """The temporary folder where lot members are spooled, for this test (what TMPDIR sets)."""
+    folder = tmp_path / "spool"
+    folder.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(folder))
+    return folder
+
+
+def test_a_csv_member_too_large_to_hold_is_cut_into_parts_from_a_temporary_file(tmp_path, spool):
     """A CSV member larger than SPOOL_BYTES (here 14 MB, 14,000 invoices) is spooled to a temporary file while
     it is inflated and cut from there, like a deposited CSV file: the lot's reader never holds it whole (it held
     a 67 MB member of the benchmarks' mixed lot twice, then once), and the file is gone once the lot is read."""
@@ -378,10 +387,6 @@ def test_a_csv_member_too_large_to_hold_is_cut_into_parts_from_a_temporary_file(
         lot.writestr("f001.xml", french_ubl("BD-2026-0001"))
         lot.writestr("cabinet/export.csv", member)
         lot.writestr("f002.xml", french_ubl("BD-2026-0002"))
-    spool = tmp_path / "spool"
-    spool.mkdir()
-    monkeypatch.setattr(tempfile, "tempdir", str(spool))  # what TMPDIR sets
-
     units, spooled_while_cut = [], set()
     tracemalloc.start()
     try:
@@ -402,15 +407,12 @@ def test_a_csv_member_too_large_to_hold_is_cut_into_parts_from_a_temporary_file(
     assert held < len(member) / 2, f"{held / 1e6:.1f} MB held for a {len(member) / 1e6:.1f} MB member"
 
 
-def test_a_spooled_member_is_removed_when_the_lot_is_left_or_refused(tmp_path, monkeypatch):
+def test_a_spooled_member_is_removed_when_the_lot_is_left_or_refused(tmp_path, spool):
     """The temporary file of a spooled member goes with it: when the reader moves on, when it stops in the
     middle of the lot, and when the member turns out to be beyond a limit while it is read."""
     from edi_gateway.errors import ZipBomb
     from edi_gateway.parsers.lots import SPOOL_BYTES, Limits, iter_members
 
-    spool = tmp_path / "spool"
-    spool.mkdir()
-    monkeypatch.setattr(tempfile, "tempdir", str(spool))
     large = bytes(range(256)) * (SPOOL_BYTES // 256 + 4096)  # compresses about 255 times
     path = tmp_path / "lot.zip"
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as lot:
@@ -498,10 +500,11 @@ def test_a_large_member_is_held_once_while_it_is_read(tmp_path):
     import random
     import tracemalloc
 
-    from edi_gateway.parsers.lots import Limits, iter_members
+    from edi_gateway.parsers.lots import SPOOL_BYTES, Limits, iter_members
 
     rows = random.Random(1)
     data = "".join(f"{rows.randint(0, 10**9)};F-{n};{rows.random():.6f}\n" for n in range(250_000)).encode()
+    assert len(data) <= SPOOL_BYTES, "a member held in memory (a larger one is spooled)"
     path = tmp_path / "lot.zip"
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as lot:
         lot.writestr("export.csv", data)

@@ -14,7 +14,7 @@ A member larger than `SPOOL_BYTES` (a CSV file of many invoices, a lot inside th
 file while it is read, and handed on by its path, like a deposited file: it is then cut into invoices a piece at a
 time, never held whole. The file lies in the system's temporary folder (`TMPDIR`) for as long as its member is in
 hand, locked (flock) by the process reading it, and is removed as soon as the next member is asked for or the lot
-is left. One left by a killed process is removed by `remove_abandoned_spools` (the gateway's recovery at start).
+is left. One left by a killed process is removed by the gateway's recovery at start (`spooled_members`).
 """
 
 from __future__ import annotations
@@ -354,26 +354,14 @@ class _Spool:
             self._file = None
 
 
-def remove_abandoned_spools(older_than_seconds: float = 60.0) -> list[Path]:
-    """Remove the spooled members that a killed process left in the temporary folder: those no live process
-    holds locked (and not just created, before their lock was taken). Returns what was removed."""
-    removed, cutoff = [], time.time() - older_than_seconds
+def spooled_members(older_than_seconds: float = 60.0) -> Iterator[Path]:
+    """The spooled members in the temporary folder not written to for `older_than_seconds` (one just created
+    may not be locked yet): those whose lock no live process holds were left by a killed one."""
+    cutoff = time.time() - older_than_seconds
     for path in Path(tempfile.gettempdir()).glob(f"{SPOOL_PREFIX}*{SPOOL_SUFFIX}"):
-        try:
-            fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
-        except OSError:
-            continue
-        try:
-            if os.fstat(fd).st_mtime > cutoff:
-                continue
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            path.unlink(missing_ok=True)
-            removed.append(path)
-        except BlockingIOError:
-            continue  # a live process is reading it
-        finally:
-            os.close(fd)
-    return removed
+        with contextlib.suppress(OSError):
+            if path.lstat().st_mtime <= cutoff:
+                yield path
 
 
 def _over_limit(name: str, size: int, budget: Budget, ratio_ceiling: int, limits: Limits) -> TooLarge:
