@@ -13,12 +13,12 @@ name not in it is a 404. Every path is checked to lie inside the outbox once res
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..emitters.cdar import FLOW_POSITION, cdar_message_id
 from ..emitters.html import REPORT_NAME
+from ..emitters.outbox import json_bytes
 from ..emitters.reports import report_dir
 from ..emitters.returns import certificate, certificate_name, returns_dir
 from ..ledger.models import BatchRow, InvoiceRow
@@ -64,8 +64,7 @@ def invoice_downloads(outbox: Path, batch: BatchRow, invoice: InvoiceRow) -> lis
         path = returns / "certificates" / name
         entries.append(Download(name, "Deposit certificate (JSON)", path) if _present(outbox, path) else
                        Download(name, "Deposit certificate (JSON)",
-                                content=json.dumps(certificate(batch, invoice), ensure_ascii=False, indent=2,
-                                                   default=str).encode() + b"\n"))
+                                content=json_bytes(certificate(batch, invoice))))
     for event in invoice.status_events:
         name = f"{cdar_message_id(batch.id, invoice.position, event.code)}.xml"
         entries.append(Download(name, f"Status {event.code} {event.label} (CDAR)", returns / "cdar" / name))
