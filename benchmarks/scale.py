@@ -17,8 +17,8 @@ invoice with the schema the gateway picks (`schema_for`), compiled beforehand; f
 `read_csv` of the file (all cells as text); the best of 3 passes. One process: the floor is single-core whatever
 the workers.
 MB/s counts the invoices' uncompressed bytes. Memory: `main` is the gateway process's VmHWM; `total` is the
-peak of the summed PSS of the process and its workers, sampled every 0.25 s from /proc by this driver (the workers
-are children of a fork server, which RUSAGE_CHILDREN does not see).
+peak of the summed PSS of the process and its workers, sampled every 0.25 s from /proc by this driver (the
+workers are still running when the run ends: RUSAGE_CHILDREN of the gateway would not count them).
 
 On a shared machine, `--repeat N` keeps the fastest of N runs (`--repeat-up-to SIZE`: only for the small lots);
 the table shows the CPU seconds of the run and the load average before and after it, to tell noise from cost.
@@ -203,10 +203,9 @@ def run_one(lot: Path, fmt: str, size: int, workers: int, scratch: Path, profile
             "gateway": str(gateway) if gateway else None}
     code = code_version(gateway)
     load_before = os.getloadavg()[0]
-    # Its own process group: the run (its fork server and workers included) is stopped with the driver.
-    # With --gateway, the run starts in DIR with DIR on PYTHONPATH: on Python 3.11 the fork server imports its
-    # preloaded modules (edi_gateway.engines.work, edi_gateway.pipeline) with the sys.path of a bare
-    # `python -c` started in the current folder, not with this process's sys.path.
+    # Its own process group: the run (its workers included) is stopped with the driver.
+    # With --gateway, the run starts in DIR with DIR on PYTHONPATH, so that every process it starts, whatever
+    # sys.path it is given, imports the snapshot's edi_gateway and never this checkout's.
     env = dict(os.environ)
     if gateway:
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(gateway), env.get("PYTHONPATH")]))
@@ -247,7 +246,7 @@ def child(spec: dict) -> None:
     from edi_gateway.engines import all_cores
 
     # benchmarks/pipeline.py puts this checkout first on sys.path when imported: put the gateway asked for back in
-    # front, for the worker processes (the fork server starts with this process's sys.path).
+    # front, for the worker processes (spawned with this process's sys.path).
     path = list(sys.path)
     from pipeline import prepared_gateway
 
