@@ -121,7 +121,8 @@ def _required_path(path: str) -> str | None:
 
 
 class _PrefixedNames(dict):
-    """Clark tag (``{urn...}Name``) -> prefixed name (``cbc:Name``) for one set of prefixes; None outside them."""
+    """Clark tag (``{urn...}Name``) -> prefixed name (``cbc:Name``) for one set of prefixes, of the elements an
+    index holds: None outside those prefixes and for NOT_INDEXED (the lines)."""
 
     def __init__(self, ns: dict[str, str]):
         super().__init__()
@@ -133,6 +134,8 @@ class _PrefixedNames(dict):
             uri, _, local = tag[1:].partition("}")
             prefix = self._prefixes.get(uri)
             name = f"{prefix}:{local}" if prefix is not None else None
+        if name in NOT_INDEXED:
+            name = None
         self[tag] = name
         return name
 
@@ -159,7 +162,7 @@ def _walk(parent, base: str, names: dict[str, str | None], index: dict[str, obje
     each index and its elements alive until the cyclic collector runs (~600 objects per invoice)."""
     for child in parent:
         name = names[child.tag]
-        if name is None or name in NOT_INDEXED:
+        if name is None:
             continue
         path = base + name
         if path not in index:
@@ -230,20 +233,24 @@ class XmlReader:
             index = self._index = index_of(self.el, _names_for(self.ns))
         return required not in index
 
-    def located(self, path: str, field: str):
-        """The element at `path`, its location recorded under `field`; None when absent or empty."""
+    def located(self, path: str, field: str) -> tuple[object, str] | None:
+        """The element at `path` and its text, stripped, the location recorded under `field`; None when absent or
+        empty. (lxml makes a new string at each reading of ``.text``: it is read once.)"""
         found = self.node(path)
         if found is None:
             return None
         text = found.text
-        if text is None or not text.strip():
+        if text is None:
+            return None
+        text = text.strip()
+        if not text:
             return None
         self.locations[self.prefix + field] = f"{self.base}/{path} (line {found.sourceline})"
-        return found
+        return found, text
 
     def text(self, path: str, field: str) -> str | None:
         found = self.located(path, field)
-        return found.text.strip() if found is not None else None
+        return found[1] if found is not None else None
 
     def texts(self, path: str) -> list[str]:
         return [e.text.strip() for e in self.all(path) if e.text and e.text.strip()]
@@ -281,10 +288,11 @@ class XmlReader:
         found = self.located(path, field)
         if found is None:
             return None
-        currency = found.get("currencyID")
+        element, text = found
+        currency = element.get("currencyID")
         if currency is not None:
             self.currencies[self.prefix + field] = currency
-        return self.decimal_of(found.text, field)
+        return self.decimal_of(text, field)
 
     def attribute(self, path: str, name: str) -> str | None:
         """The (stripped) attribute `name` of the first element at `path`, None when absent or blank."""
@@ -310,7 +318,7 @@ class XmlReader:
         found = self.located(path, field)
         if found is None:
             return None
-        text = found.text.strip()
+        text = found[1]
         try:
             if compact:
                 if len(text) != 8 or not text.isdigit():
