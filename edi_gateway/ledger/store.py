@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session, selectinload, sessionmaker
 from ..errors import LedgerError
 from ..model import Decision, Verdict
 from .models import BatchRow, FindingRow, InvoiceRow, StatusEventRow
-from .records import Record
+from .records import Record, records_of
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -334,7 +334,7 @@ class Ledger:
                 query = query.where(invoices.c.decision == Decision.ACCEPTED.value)
             query = query.order_by(invoices.c.position).limit(size)
             with self.engine.connect() as connection:
-                page = _records(connection.execute(query))
+                page = records_of(connection.execute(query))
                 if details:
                     _add_details(connection, page)
             if page:
@@ -351,12 +351,6 @@ class Ledger:
                 .options(selectinload(InvoiceRow.findings), selectinload(InvoiceRow.status_events))).all())
 
 
-def _records(result) -> list[Record]:
-    """The rows of a query's result as records (the column names read once, not per row)."""
-    keys = tuple(result.keys())
-    return [Record(**dict(zip(keys, row))) for row in result]
-
-
 def _add_details(connection, page: list[Record]) -> None:
     """Give each invoice record of a page its findings and status events (records, in id order)."""
     by_id = {invoice.id: invoice for invoice in page}
@@ -365,7 +359,7 @@ def _add_details(connection, page: list[Record]) -> None:
     for table, attribute in ((FindingRow.__table__, "findings"), (StatusEventRow.__table__, "status_events")):
         for ids in _pages(by_id, _IDS_PER_QUERY):
             query = select(table).where(table.c.invoice_id.in_(ids)).order_by(table.c.id)
-            for record in _records(connection.execute(query)):
+            for record in records_of(connection.execute(query)):
                 getattr(by_id[record.invoice_id], attribute).append(record)
 
 
