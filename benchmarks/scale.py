@@ -16,6 +16,10 @@ Floor, in the same subprocess after the pipeline, over the same bytes: lxml pars
 invoice with the schema the gateway picks (`schema_for`), compiled beforehand; for CSV (no XSD) a pandas
 `read_csv` of the file (all cells as text); the best of 3 passes. One process: the floor is single-core whatever
 the workers.
+Machine scaling, after each run on several cores: the floor's own work (on the lot's first invoices) done by
+one process alone, then by as many processes at once as the run had workers: how much faster N independent
+processes go on this machine right now (a virtual machine's cores may be shared: two processes at once may each
+take 10-40 % more CPU for the same work). The gateway's scaling reads against it.
 MB/s counts the invoices' uncompressed bytes. Memory: `main` is the gateway process's VmHWM; `total` is the
 peak of the summed PSS of the process and its workers, sampled every 0.25 s from /proc by this driver (the
 workers are still running when the run ends: RUSAGE_CHILDREN of the gateway would not count them).
@@ -179,6 +183,7 @@ class Run:
     note: str = ""
     code: str = ""  # the gateway's commit (+dirty when edi_gateway/ had uncommitted changes)
     all_seconds: list[float] = dataclasses.field(default_factory=list)  # every repeat, the fastest kept
+    machine_scaling: float = 0.0  # the floor's work, N processes at once against one alone (0: not measured)
 
     @property
     def per_second(self) -> float:
@@ -338,6 +343,70 @@ def _floor_pass(data: bytes, etree) -> tuple[float, float]:
     return seconds, size / 1e6
 
 
+# -- what the machine itself gives on several cores -----------------------------------------------------------------
+MACHINE_SAMPLE = 1000  # invoices of the lot the machine's scaling is measured on
+MACHINE_SECONDS = 1.0  # how long one process alone works on them (whole passes), at the least
+
+
+def machine_scaling(lot: Path, processes: int, tries: int = 2) -> float:
+    """How many times faster `processes` processes do the floor's work at once than one alone (`processes` at
+    best): the best of `tries` of each, alternated. Fresh spawned processes, as the gateway's workers."""
+    import multiprocessing
+
+    sample = _sample(lot, MACHINE_SAMPLE)
+    with multiprocessing.get_context("spawn").Pool(processes, initializer=_warm_floor, initargs=(sample,)) as pool:
+        passes = pool.apply(_calibrated_passes, (sample, MACHINE_SECONDS))
+        pool.starmap(_floor_work, [(sample, 1)] * processes, chunksize=1)  # every process started and warm
+        alone, together = [], []
+        for _ in range(tries):
+            alone.append(pool.apply(_floor_work, (sample, passes)))
+            start = time.perf_counter()
+            pool.starmap(_floor_work, [(sample, passes)] * processes, chunksize=1)
+            together.append(time.perf_counter() - start)
+    return processes * min(alone) / min(together)
+
+
+def _sample(lot: Path, count: int) -> bytes:
+    """The first `count` invoices of a lot: a ZIP of its first members, or the CSV's header and first records
+    (20 lines per invoice, the generator's)."""
+    if lot.suffix == ".csv":
+        with lot.open("rb") as stream:
+            return b"".join(stream.readline() for _ in range(1 + 20 * count))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(lot) as source, zipfile.ZipFile(buffer, "w") as sample:
+        for info in source.infolist()[:count]:
+            sample.writestr(info.filename, source.read(info))
+    return buffer.getvalue()
+
+
+def _warm_floor(sample: bytes) -> None:
+    """A pool process's initializer: one floor pass, which compiles the schemas."""
+    from lxml import etree
+
+    _floor_pass(sample, etree)
+
+
+def _calibrated_passes(sample: bytes, seconds: float) -> int:
+    """How many floor passes over `sample` take at least `seconds`."""
+    from lxml import etree
+
+    start, passes = time.perf_counter(), 0
+    while time.perf_counter() - start < seconds:
+        _floor_pass(sample, etree)
+        passes += 1
+    return passes
+
+
+def _floor_work(sample: bytes, passes: int) -> float:
+    """Seconds of `passes` floor passes over `sample`, wall clock, in a warm process of the pool."""
+    from lxml import etree
+
+    start = time.perf_counter()
+    for _ in range(passes):
+        _floor_pass(sample, etree)
+    return time.perf_counter() - start
+
+
 def _start_profiler(target: str | None):
     if not target:
         return None
@@ -431,14 +500,15 @@ def table(runs: list[Run]) -> str:
 
 
 def scaling(runs: list[Run]) -> str:
-    lines = ["| format | invoices | invoices/s, 1 worker | invoices/s, all cores | scaling |",
-             "|--------|----------|----------------------|-----------------------|---------|"]
+    lines = ["| format | invoices | invoices/s, 1 worker | invoices/s, all cores | scaling | machine scaling |",
+             "|--------|----------|----------------------|-----------------------|---------|-----------------|"]
     single = {(r.format, r.size): r for r in runs if r.cores == 1}
     for run in runs:
         if run.cores > 1 and (run.format, run.size) in single:
             base = single[run.format, run.size]
+            machine = f"{run.machine_scaling:14.2f}x" if run.machine_scaling else f"{'-':>15}"
             lines.append(f"| {run.format:6} | {run.size:>8} | {base.per_second:20.0f} | {run.per_second:21.0f} | "
-                         f"{run.per_second / base.per_second:6.2f}x |")
+                         f"{run.per_second / base.per_second:6.2f}x | {machine} |")
     return "\n".join(lines)
 
 
@@ -490,9 +560,12 @@ def main() -> None:
                     run = min(repeats, key=lambda r: r.seconds)
                     run.all_seconds = [r.seconds for r in repeats]
                     run.valid = all(r.valid for r in repeats)
+                    if run.cores > 1 and not args.profile:
+                        run.machine_scaling = machine_scaling(lot, run.cores)
                     runs.append(run)
                     print(f"# {fmt} {size} workers={run.cores}: {run.seconds:.1f} s, {run.per_second:.0f}/s, "
                           f"ratio {run.ratio:.1f}, main {run.main_peak_mb:.0f} MB, total {run.total_peak_mb:.0f} MB"
+                          f"{f', machine scaling {run.machine_scaling:.2f}x' if run.machine_scaling else ''}"
                           f"{'' if run.valid else ', INVALID: not every invoice accepted'}", file=sys.stderr,
                           flush=True)
     finally:
