@@ -12,7 +12,7 @@ import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import create_engine, select
+from sqlalchemy import create_engine, event, select
 
 from edi_gateway import pipeline
 from edi_gateway.config import load_settings
@@ -22,6 +22,7 @@ from edi_gateway.ledger.store import DuplicateRace, alembic_config, now
 from edi_gateway.model import Decision, Origin, Verdict
 from edi_gateway.parsers import read_flow
 from edi_gateway.policy import Policy
+from edi_gateway.validators.rules.duplicates import duplicate_key
 
 from .factories import french_ubl
 from .conftest import SAMPLES
@@ -125,6 +126,55 @@ def test_the_database_refuses_a_second_acceptance_when_two_workers_race(ledger_u
                                   "ubl-invoice")
     worker_b.record_decisions("BB", [_accepted_verdict(apply(french_ubl("BD-2026-0520"), [
         set_text("/ubl:Invoice/cbc:InvoiceTypeCode", "381")]))], "ubl-invoice")  # a credit note: another family
+
+
+def _claimed(ledger: Ledger, batch_id: str) -> None:
+    ledger.claim_batch(BatchRow(id=batch_id, depositor="d", source="s", file_name=f"{batch_id}.xml",
+                                sha256=batch_id, size=1, received_at=now()))
+
+
+def test_a_duplicate_key_is_found_only_when_supplier_number_year_and_family_all_match(ledger_url):
+    """The look-up asks for the suppliers and the numbers of the keys together: an accepted invoice of one key's
+    supplier and another key's number is not a match, nor one of another year or family."""
+    ledger = Ledger(ledger_url)
+    _claimed(ledger, "B1")
+    verdicts = [_accepted_verdict(french_ubl(number)) for number in ("BD-2026-0601", "BD-2026-0602")]
+    ledger.record_decisions("B1", verdicts, "ubl-invoice")
+    first, second = (duplicate_key(verdict.invoice) for verdict in verdicts)
+    supplier, number, year, family = first
+
+    other_supplier_second_number = ("FR99999999999", second[1], year, family)
+    asked = {first, other_supplier_second_number, (supplier, number, year + 1, family),
+             (supplier, number, year, "credit-note")}
+
+    assert ledger.accepted_keys(asked) == {first}
+    assert ledger.accepted_keys({other_supplier_second_number, second}) == {second}
+
+
+def test_duplicate_lookups_seek_the_index_instead_of_scanning_every_accepted_invoice(tmp_path):
+    """SQLite answers a row-value `(supplier, number, year, family) IN (...)` by scanning the whole index of
+    accepted invoices, for every page of keys: a cost that grows with the ledger. The look-up must be a search."""
+    ledger = Ledger(f"sqlite:///{tmp_path / 'ledger.sqlite3'}")
+    _claimed(ledger, "B1")
+    ledger.record_decisions("B1", [_accepted_verdict(french_ubl(f"BD-2026-07{i:02d}")) for i in range(3)],
+                            "ubl-invoice")
+    lookups = []
+
+    def keep(conn, cursor, statement, parameters, context, executemany):
+        if statement.lstrip().startswith("SELECT") and "FROM invoices" in statement:
+            lookups.append((statement, parameters))
+
+    event.listen(ledger.engine, "before_cursor_execute", keep)
+    key = duplicate_key(_accepted_verdict(french_ubl("BD-2026-0700")).invoice)
+    assert ledger.accepted_keys([key, ("FR99999999999", "BD-2026-0799", 2026, key[3])]) == {key}
+    event.remove(ledger.engine, "before_cursor_execute", keep)
+
+    assert lookups
+    with ledger.engine.connect() as connection:
+        for statement, parameters in lookups:
+            plan = [row[-1] for row in connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters)]
+            assert any(step.startswith("SEARCH invoices USING") for step in plan), plan
+            assert not any(step.startswith("SCAN invoices") for step in plan), plan
 
 
 LONG_NUMBER = "BD-2026-" + "7" * 242  # 250 characters: the ledger's number column holds 200

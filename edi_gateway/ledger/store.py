@@ -14,7 +14,7 @@ from itertools import islice
 from pathlib import Path
 from typing import TypeVar
 
-from sqlalchemy import bindparam, create_engine, event, insert, or_, select, tuple_, update
+from sqlalchemy import bindparam, create_engine, event, insert, or_, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session, selectinload, sessionmaker
@@ -385,17 +385,27 @@ class _Writing:
 
 def _accepted_rows(session: Session, keys: Iterable[DuplicateKey]) -> Iterator[tuple[DuplicateKey, str, str]]:
     """(key as asked, batch id, origin) of each accepted invoice with one of `keys`; keys are looked up as stored
-    (cut to their column's length, see `_fit`)."""
+    (cut to their column's length, see `_fit`).
+
+    The query asks for the suppliers and numbers of a page of keys (``supplier_id IN (…) AND number IN (…)``),
+    which the databases answer by seeking the (supplier, number) index once per pair, and keeps the rows of the
+    keys asked. A row-value ``(supplier_id, number, issue_year, document_family) IN (…)`` is not answered from the
+    index by SQLite: it scanned every accepted invoice of the ledger for each page (6 ms with 10,000 accepted
+    invoices, 55 ms with 100,000; 0.2-0.3 ms this way)."""
     asked = {(_fit("supplier_id", supplier), _fit("number", number), year, family):
              (supplier, number, year, family) for supplier, number, year, family in keys}  # as stored -> as asked
     wanted = list(asked)
     columns = (InvoiceRow.supplier_id, InvoiceRow.number, InvoiceRow.issue_year, InvoiceRow.document_family)
     for start in range(0, len(wanted), _KEYS_PER_QUERY):
+        page = wanted[start:start + _KEYS_PER_QUERY]
         rows = session.execute(select(*columns, InvoiceRow.batch_id, InvoiceRow.origin).where(
-            tuple_(*columns).in_(wanted[start:start + _KEYS_PER_QUERY]),
+            InvoiceRow.supplier_id.in_(sorted({key[0] for key in page})),
+            InvoiceRow.number.in_(sorted({key[1] for key in page})),
             InvoiceRow.decision == Decision.ACCEPTED.value))
         for supplier, number, year, family, batch_id, origin in rows:
-            yield asked[(supplier, number, year, family)], batch_id, origin
+            key = asked.get((supplier, number, year, family))
+            if key is not None:  # not another year, family, or pairing of a supplier and a number asked
+                yield key, batch_id, origin
 
 
 def _accepted_before(session: Session, batch_id: str, keys: Iterable[DuplicateKey], written_through: int
