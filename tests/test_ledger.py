@@ -19,7 +19,7 @@ from edi_gateway.config import load_settings
 from edi_gateway.ledger import Ledger
 from edi_gateway.ledger.models import Base, BatchRow, FindingRow, InvoiceRow
 from edi_gateway.ledger.store import DuplicateRace, alembic_config, now
-from edi_gateway.model import Decision, Origin, Verdict
+from edi_gateway.model import CREDIT_NOTE, Decision, Origin, Verdict
 from edi_gateway.parsers import read_flow
 from edi_gateway.policy import Policy
 from edi_gateway.validators.rules.duplicates import duplicate_key
@@ -113,12 +113,16 @@ def _accepted_verdict(data: bytes) -> Verdict:
     return Verdict(document.origin, Decision.ACCEPTED, [], document.invoice, document.sha256)
 
 
+def _claimed(ledger: Ledger, batch_id: str) -> None:
+    ledger.claim_batch(BatchRow(id=batch_id, depositor="d", source="s", file_name=f"{batch_id}.xml",
+                                sha256=batch_id, size=1, received_at=now()))
+
+
 def test_the_database_refuses_a_second_acceptance_when_two_workers_race(ledger_url):
     """Two workers validated the same invoice at the same time, each before the other recorded it."""
     worker_a, worker_b = Ledger(ledger_url), Ledger(ledger_url)
     for batch_id, ledger in (("BA", worker_a), ("BB", worker_b)):
-        ledger.claim_batch(BatchRow(id=batch_id, depositor="d", source="s", file_name=f"{batch_id}.xml",
-                                    sha256=batch_id, size=1, received_at=now()))
+        _claimed(ledger, batch_id)
 
     worker_a.record_decisions("BA", [_accepted_verdict(french_ubl("BD-2026-0520"))], "ubl-invoice")
     with pytest.raises(DuplicateRace):
@@ -126,11 +130,6 @@ def test_the_database_refuses_a_second_acceptance_when_two_workers_race(ledger_u
                                   "ubl-invoice")
     worker_b.record_decisions("BB", [_accepted_verdict(apply(french_ubl("BD-2026-0520"), [
         set_text("/ubl:Invoice/cbc:InvoiceTypeCode", "381")]))], "ubl-invoice")  # a credit note: another family
-
-
-def _claimed(ledger: Ledger, batch_id: str) -> None:
-    ledger.claim_batch(BatchRow(id=batch_id, depositor="d", source="s", file_name=f"{batch_id}.xml",
-                                sha256=batch_id, size=1, received_at=now()))
 
 
 def test_a_duplicate_key_is_found_only_when_supplier_number_year_and_family_all_match(ledger_url):
@@ -145,7 +144,7 @@ def test_a_duplicate_key_is_found_only_when_supplier_number_year_and_family_all_
 
     other_supplier_second_number = ("FR99999999999", second[1], year, family)
     asked = {first, other_supplier_second_number, (supplier, number, year + 1, family),
-             (supplier, number, year, "credit-note")}
+             (supplier, number, year, CREDIT_NOTE)}
 
     assert ledger.accepted_keys(asked) == {first}
     assert ledger.accepted_keys({other_supplier_second_number, second}) == {second}
