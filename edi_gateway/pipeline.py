@@ -49,6 +49,7 @@ from .ledger.store import (CLAIMED, DatabaseUnavailable, DuplicateRace, Ledger, 
                            retry_while_unavailable, unavailable_message)
 from .model import DocumentFormat, Origin, Verdict
 from .engines import InProcessEngine, make_engine
+from .engines.collector import spaced_collections
 from .engines.work import (ChunkTask, DeliveryTask, FlowFailure, ReturnsTask, check_chunk, deliver_chunk,
                            write_returns_chunk)
 from .parsers import Flow, ParsedDocument, RawDocument, flow_head, read_flow, split_flow
@@ -334,7 +335,7 @@ class Gateway:
         """Decide a claimed batch (unless it is already decided), then deliver, report and file it away. While
         the database cannot be reached, the whole is tried again from the state the ledger holds (each step is
         idempotent, as after a crash): the file is filed away only after its decision is committed."""
-        with self._turn:
+        with self._turn, spaced_collections():
             result = self._retrying(lambda: self._complete_from_ledger(batch.id, work_path), f"batch {batch.id}")
         if self.on_result is not None:
             self.on_result(result)

@@ -25,6 +25,7 @@ from ..model import Verdict
 from ..parsers import RawDocument, parse_raw
 from ..policy import Policy
 from ..routing.router import RoutingContext, recipient_id
+from .collector import spaced_collections
 
 _LEDGERS: dict[str, object] = {}  # database URL -> Ledger, one per worker process
 
@@ -53,6 +54,7 @@ class FlowFailure:
         return UnreadableFlow(self.message_en, self.message_fr, code=self.code)
 
 
+@spaced_collections()
 def check_chunk(task: ChunkTask) -> list[Verdict] | FlowFailure:
     """Parse and check every document of a chunk, without the duplicate rules; verdicts in document order."""
     from ..checking import check_alone
@@ -81,6 +83,7 @@ class DeliveryTask:
     contents: list[bytes]
 
 
+@spaced_collections()
 def deliver_chunk(task: DeliveryTask) -> dict[int, str]:
     """Deliver a chunk of invoices to their recipients' folders (unsynced); where each went, by position."""
     from ..emitters.routed import deliver_invoices
@@ -98,6 +101,7 @@ class ReturnsTask:
     invoices: list
 
 
+@spaced_collections()
 def write_returns_chunk(task: ReturnsTask) -> int:
     """Write the returns of a page of invoices (unsynced); how many invoices."""
     from ..emitters.returns import write_invoice_files
