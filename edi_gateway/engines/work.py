@@ -110,7 +110,7 @@ def write_returns_chunk(task: ReturnsTask) -> int:
     return len(task.invoices)
 
 
-KEPT_LOCATIONS = frozenset({"number", "issue_date", "type_code"})  # where the duplicate rules point
+KEPT_LOCATIONS = ("number", "issue_date", "type_code")  # where the duplicate rules point
 
 
 def _for_the_owner(verdict: Verdict) -> Verdict:
@@ -120,7 +120,8 @@ def _for_the_owner(verdict: Verdict) -> Verdict:
     invoice = verdict.invoice
     if invoice is not None:
         invoice.lines = []
-        invoice.locations = {field: where for field, where in invoice.locations.items() if field in KEPT_LOCATIONS}
+        locations = invoice.locations
+        invoice.locations = {field: locations[field] for field in KEPT_LOCATIONS if field in locations}
     return verdict
 
 
