@@ -16,6 +16,7 @@ import re
 import unicodedata
 from array import array
 from collections.abc import Callable, Iterator
+import dataclasses
 from dataclasses import dataclass, replace
 from datetime import date
 from decimal import ROUND_HALF_UP, Context, Decimal, localcontext
@@ -473,13 +474,18 @@ class _Sheet:
     delimiter: str
     columns: dict[str, int]
     row_numbers: list[int] | None = None  # a part of a file: the original row number of each of its rows
+    labels: dict[str, str] = dataclasses.field(default_factory=dict)  # column -> its header as written, stripped (`label`)
 
     @property
     def has_lines(self) -> bool:
         return any(name in self.columns for name in LINE_COLUMNS)
 
     def label(self, column: str) -> str:
-        return self.header[self.columns[column]].strip()
+        """The header of `column` as written (stripped): part of the location of every value read."""
+        label = self.labels.get(column)
+        if label is None:
+            label = self.labels[column] = self.header[self.columns[column]].strip()
+        return label
 
     def row_number(self, index: int) -> int:
         return self.row_numbers[index] if self.row_numbers is not None else self.first_row + index
@@ -715,8 +721,11 @@ def _cell(sheet: _Sheet, row: list[str], column: str) -> str:
     return row[position].strip()
 
 
+_SPACES = re.compile(r"\s")
+
+
 def _compact(text: str) -> str:
-    return re.sub(r"\s", "", text)
+    return _SPACES.sub("", text) if not text.isalnum() else text
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -802,9 +811,12 @@ _TYPE_WORDS = {
 }
 
 
+_THREE_DIGITS = re.compile(r"[0-9]{3}")
+
+
 def _parse_type_code(text: str) -> str:
     """A 3-digit UNTDID 1001 code, or a word: facture / invoice (380), avoir / credit note (381)..."""
-    if re.fullmatch(r"[0-9]{3}", text):
+    if _THREE_DIGITS.fullmatch(text):
         return text
     code = _TYPE_WORDS.get(normalise_header(text))
     if code is None:
@@ -993,9 +1005,12 @@ def _fill_parties(invoice: Invoice, row: _RowReader) -> None:
                                         identifiers=[Identifier(manager_siret, "0009")] if manager_siret else [])
 
 
+_SIRET_DIGITS = re.compile(r"[0-9]{14}")
+
+
 def _siren_of(siret: str) -> Identifier | None:
     """The SIREN (first 9 digits, scheme 0002) of a 14-digit SIRET."""
-    return Identifier(siret[:9], "0002") if re.fullmatch(r"[0-9]{14}", siret) else None
+    return Identifier(siret[:9], "0002") if _SIRET_DIGITS.fullmatch(siret) else None
 
 
 def _locate_siren(invoice: Invoice, party: str, siret_where: str) -> None:
