@@ -1,7 +1,7 @@
 """The engines give the same decisions and findings as in-process checking, to the invoice.
 
 One lot (every sample — UBL, CII, Factur-X PDF, CSV, a nested ZIP, a scan without invoice — plus generated
-invoices, some wrong, some duplicated) is run through the gateway three times on fresh ledgers: in-process
+invoices, some wrong, some duplicated, and a CSV member cut into two parts) is run through the gateway three times on fresh ledgers: in-process
 (workers = 1), on two local worker processes, and on a local Dask cluster of two workers. Every invoice's decision,
 route and findings must be identical.
 """
@@ -14,10 +14,12 @@ from pathlib import Path
 
 import pytest
 
+from benchmarks.generate import csv_lot
 from edi_gateway.config import load_settings
 from edi_gateway.engines import InProcessEngine, ProcessEngine, make_engine
 from edi_gateway.engines.work import ready
 from edi_gateway.errors import ConfigError
+from edi_gateway.parsers.csv import INVOICES_PER_PART
 from edi_gateway.ledger import Ledger
 from edi_gateway.pipeline import PARALLEL_FROM, Gateway
 
@@ -34,6 +36,8 @@ def mixed_lot() -> bytes:
         members[f"generated/BD-2026-{n:04d}.xml"] = french_ubl(f"BD-2026-{n:04d}", payable_delta=delta)
     members["generated/BD-2026-0005-copy.xml"] = french_ubl("BD-2026-0005", note="sent twice")  # FR-DUP-01
     members["generated/not-an-invoice.txt"] = b"hello"
+    # a CSV member of more than one part: its parts may go to different workers
+    members["generated/export.csv"] = csv_lot(range(1, INVOICES_PER_PART + 11), lines=2)
     return zip_lot(members)
 
 
@@ -60,6 +64,7 @@ def run_lot(root: Path, lot: bytes, **engine) -> list[tuple]:
 def in_process(tmp_path_factory) -> list[tuple]:
     rows = run_lot(tmp_path_factory.mktemp("in-process"), mixed_lot(), workers=1)
     assert len(rows) > PARALLEL_FROM, "the lot must be large enough to go to the workers"
+    assert sum("export.csv" in row[1] for row in rows) == INVOICES_PER_PART + 10
     decisions = {row[3] for row in rows}
     assert decisions == {"accepted", "rejected"}
     rules = {finding[0] for row in rows for finding in row[9]}

@@ -295,13 +295,14 @@ def test_interleaved_rows_blank_lines_and_quoted_breaks_keep_their_row_numbers(e
 def test_a_generated_csv_lot_is_split_without_reading_it_whole(tmp_path):
     from benchmarks.generate import csv_lot
     from edi_gateway.parsers import split_flow
+    from edi_gateway.parsers.csv import INVOICES_PER_PART as PER_PART
     from edi_gateway.model import Origin
 
     path = tmp_path / "lot.csv"
-    path.write_bytes(csv_lot(range(1, 121), lines=3))
+    path.write_bytes(csv_lot(range(1, 2 * PER_PART + 21), lines=3))
     units = list(split_flow(path, Origin(file_name="lot.csv")))
-    assert [unit.invoice_count for unit in units] == [10] * 12
-    assert [unit.csv_part.first_index for unit in units] == list(range(1, 121, 10))
+    assert [unit.invoice_count for unit in units] == [PER_PART, PER_PART, 20]
+    assert [unit.csv_part.first_index for unit in units] == [1, PER_PART + 1, 2 * PER_PART + 1]
 
 
 

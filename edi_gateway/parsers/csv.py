@@ -210,7 +210,9 @@ def _documents(sheet: _Sheet, origin: Origin, first_index: int = 1) -> Iterator[
 # --------------------------------------------------------------------------------------------------------------
 # Large files: cut into parts of whole invoices, read as a stream
 # --------------------------------------------------------------------------------------------------------------
-INVOICES_PER_PART = 10  # a part is what a worker parses in one go: small enough to spread a lot over the workers
+INVOICES_PER_PART = 50  # a part is what a worker parses in one go: a chunk (pipeline.TASK_SIZE) at most, so that a
+# lot still spreads over the workers; not fewer, as pandas costs ~2.5 ms a call (parts of 10: 0.31 ms per invoice
+# of 20 lines, against 0.12 ms for parts of 50)
 
 
 @dataclass(slots=True)
