@@ -1,9 +1,9 @@
 """The engines give the same decisions and findings as in-process checking, to the invoice.
 
 One lot (every sample — UBL, CII, Factur-X PDF, CSV, a nested ZIP, a scan without invoice — plus generated
-invoices, some wrong, some duplicated, and a CSV member cut into two parts) is run through the gateway three times on fresh ledgers: in-process
-(workers = 1), on two local worker processes, and on a local Dask cluster of two workers. Every invoice's decision,
-route and findings must be identical.
+invoices, some wrong, some duplicated, and a CSV member cut into two parts) is run through the gateway three times
+on fresh ledgers: in-process (workers = 1), on two local worker processes, and on a local Dask cluster of two
+workers. Every invoice's decision, route and findings must be identical.
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ from edi_gateway.config import load_settings
 from edi_gateway.engines import InProcessEngine, ProcessEngine, make_engine
 from edi_gateway.engines.work import ready
 from edi_gateway.errors import ConfigError
-from edi_gateway.parsers.csv import INVOICES_PER_PART
 from edi_gateway.ledger import Ledger
+from edi_gateway.parsers.csv import INVOICES_PER_PART
 from edi_gateway.pipeline import PARALLEL_FROM, Gateway
 
 from .conftest import SAMPLES, prepare_ledger

@@ -10,13 +10,13 @@ The format is documented for depositors in docs/csv-format.md.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import hashlib
 import io
 import re
 import unicodedata
 from array import array
 from collections.abc import Callable, Iterator
-import dataclasses
 from dataclasses import dataclass, replace
 from datetime import date
 from decimal import ROUND_HALF_UP, Context, Decimal, localcontext
@@ -476,7 +476,7 @@ class _Sheet:
     delimiter: str
     columns: dict[str, int]
     row_numbers: list[int] | None = None  # a part of a file: the original row number of each of its rows
-    labels: dict[str, str] = dataclasses.field(default_factory=dict)  # column -> its header as written, stripped (`label`)
+    labels: dict[str, str] = dataclasses.field(default_factory=dict)  # column -> its stripped header (`label`)
 
     @property
     def has_lines(self) -> bool:
@@ -727,7 +727,7 @@ _SPACES = re.compile(r"\s")
 
 
 def _compact(text: str) -> str:
-    return _SPACES.sub("", text) if not text.isalnum() else text
+    return text if text.isalnum() else _SPACES.sub("", text)  # (letters and digits only: no space to remove)
 
 
 # --------------------------------------------------------------------------------------------------------------
