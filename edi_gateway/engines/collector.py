@@ -7,9 +7,9 @@ allocations and, whenever enough objects have survived a chunk, a full collectio
 process holds, ~140,000 once SQLAlchemy, pandas, lxml and the rules are loaded, 90-180 ms each.
 
 Measured on a 10,000-invoice UBL lot in-process (`benchmarks/stages.py`, Python 3.11): 4.8 s of the run in the
-collector with the default (2,381 young, 216 middle and 20 full collections), 0.5-0.6 s with a young
-collection every 10,000 allocations (~195, 18 and 2), and the same peak memory. Freezing the loaded heap out of the
-collector (`gc.freeze`) on top of it saved nothing more.
+collector with the default (2,381 young, 216 middle and 20 full collections), 0.5-0.6 s with a young collection
+every 10,000 allocations (~195, 18 and 2), and the same peak memory. Freezing the loaded heap out of the collector
+(`gc.freeze`) on top of it saved nothing more.
 
 The thresholds are set while a batch or a chunk is being worked on, and put back after: the web console, the
 scheduler and an embedding application keep whatever they had in between.
