@@ -163,6 +163,20 @@ def test_only_french_vat_categories(category, rule):
     assert bool(fired("FR-TVA-03", invoice)) is (rule is not None)
 
 
+def test_a_refused_category_is_reported_on_each_place_it_is_written():
+    invoice = french_invoice(("1", "100.00", "S", "20"), ("2", "10.00", "L", "20"))
+    invoice.lines[1].id = "L2"  # (french_invoice gives each category and rate its VAT breakdown)
+    invoice.allowances_charges.append(AllowanceCharge(is_charge=False, amount=D("5.00"), vat_category="M",
+                                                      vat_rate=D("20"), reason="Remise"))
+    found = fired("FR-TVA-03", invoice)
+    assert [(v.field, v.value, v.params["where"], v.params["where_fr"]) for v in found] == [
+        ("vat_breakdown[1].category", "L", "VAT breakdown 2", "récapitulatif de TVA 2"),
+        ("lines[1].vat_category", "L", "line L2", "ligne L2"),
+        ("allowances_charges[0].vat_category", "M", "document-level allowance 1",
+         "remise au niveau du document 1"),
+    ]
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # Exemption and reverse charge
 # ---------------------------------------------------------------------------------------------------------------
@@ -336,6 +350,27 @@ def test_late_payment_mentions(text, missing):
     assert bool(found) is (missing is not None)
     if missing:
         assert missing in found[0].params["missing"]
+
+
+@pytest.mark.parametrize("text", [
+    "Pénalités de retard", "ÉCHÉANCE À 30 JOURS – ﬁn de mois", "Straße", "", "e\u0301te\u0301 \U0001d400",
+    "Intérêts " * 600,  # longer than the texts kept folded
+])
+def test_mentions_are_matched_without_case_nor_accents(text):
+    import unicodedata
+    decomposed = unicodedata.normalize("NFKD", text)
+    expected = "".join(char for char in decomposed if not unicodedata.combining(char)).casefold()
+    assert french_vat.fold(text) == expected
+    assert french_vat.fold(text) == expected  # again: the second time from the texts kept folded
+
+
+def test_late_payment_mentions_found_at_the_end_of_a_long_note():
+    invoice = french_invoice()
+    invoice.payment.note = "Conditions générales de vente. " * 200 + MENTION  # over 6,000 characters
+    assert len(invoice.payment.note) > french_vat.FOLDED_LENGTH
+    assert not fired("FR-MEN-02", invoice)
+    invoice.payment.note = "Conditions générales de vente. " * 200
+    assert fired("FR-MEN-02", invoice)
 
 
 def test_late_payment_mentions_may_sit_in_a_note():

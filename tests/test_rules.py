@@ -44,6 +44,21 @@ def test_round2_follows_xpath_round_half_towards_positive_infinity(value, expect
     assert round2(Decimal(value)) == Decimal(expected)
 
 
+def test_code_lists_trim_spaces_as_the_official_test_does_and_name_each_bad_code():
+    invoice = _invoice(french_ubl())
+    line = invoice.lines[0]
+    line.unit_code = " C62 "  # normalize-space: accepted
+    assert [f.rule for f in run_rules(invoice, CheckContext())] == []
+    line.unit_code, invoice.lines[-1].price_base_unit_code = "ZZZ", "C 62"
+    found = [(f.rule, f.field, f.value) for f in run_rules(invoice, CheckContext()) if f.rule == "BR-CL-23"]
+    assert found == [("BR-CL-23", "lines[0].unit_code", "ZZZ"),
+                     ("BR-CL-23", f"lines[{len(invoice.lines) - 1}].price_base_unit_code", "C 62")]
+    invoice.amount_currencies["totals.payable"] = "EUR "  # trimmed: accepted; each unlisted one on its amount
+    invoice.amount_currencies["totals.prepaid"] = "ZZZ"
+    assert [(f.field, f.value) for f in run_rules(invoice, CheckContext()) if f.rule == "BR-CL-03"] == [
+        ("totals.prepaid", "ZZZ")]
+
+
 def test_identifier_rules_name_the_bad_siret_and_its_location():
     invoice = _invoice(french_ubl(supplier_siret="32456789000012", recipient_siret="2171300040001"))
     findings = {f.rule: f for f in run_rules(invoice, CheckContext())}

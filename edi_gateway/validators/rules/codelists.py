@@ -28,8 +28,14 @@ Coded = tuple[str, "str | None"]  # a field path and the code found there (None 
 
 def _unlisted(rule_id: str, coded: Iterable[Coded], position: int = 0) -> Iterator[Violation]:
     """A violation for each given code that is not in the official list of `rule_id`."""
+    verdicts: dict[str, bool] = {}  # an invoice repeats its codes (a currency on ~80 amounts, a unit per line)
     for path, value in coded:
-        if value is not None and not listed(value, rule_id, position):
+        if value is None:
+            continue
+        is_listed = verdicts.get(value)
+        if is_listed is None:
+            is_listed = verdicts[value] = listed(value, rule_id, position)
+        if not is_listed:
             yield Violation(path, value)
 
 
@@ -310,11 +316,20 @@ def exemption_reason_code(invoice: Invoice, context: CheckContext):
       hint=f"Use a UN/ECE Rec. 20 unit code, e.g. {example(codes.UNECE_REC20, 'C62')} (one, unit), HUR (hour), "
            f"KGM (kilogram)")
 def unit_code(invoice: Invoice, context: CheckContext):
+    allowed = code_list("BR-CL-23")
+    if all(_plainly_in(line.unit_code, allowed) and _plainly_in(line.price_base_unit_code, allowed)
+           for line in invoice.lines):
+        return  # the usual case, told without a field path per line
     coded = []
     for i, line in enumerate(invoice.lines):
         coded += [(f"lines[{i}].unit_code", line.unit_code),
                   (f"lines[{i}].price_base_unit_code", line.price_base_unit_code)]
     yield from _unlisted("BR-CL-23", coded)
+
+
+def _plainly_in(value: str | None, allowed) -> bool:
+    """Absent, or exactly one of the codes (which `listed` would accept too, trimming spaces)."""
+    return value is None or value in allowed
 
 
 @rule("BR-CL-24", group=GROUP, bt=("BT-125-1",),

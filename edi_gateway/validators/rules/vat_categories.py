@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from decimal import ROUND_FLOOR, Decimal
 from typing import NamedTuple
 
-from ...model import AllowanceCharge, DocumentFormat, Invoice, Line, VatBreakdown
+from ...model import AllowanceCharge, DocumentFormat, Invoice, VatBreakdown
 from ..engine import CheckContext, Violation, rule
 from .calculation import round2
 
@@ -39,12 +39,6 @@ _HUNDRED = Decimal(100)
 
 
 # --- Where categories are used -----------------------------------------------------------------------------------
-
-def _lines_in(invoice: Invoice, code: str) -> Iterator[tuple[str, Line]]:
-    for position, line in enumerate(invoice.lines):
-        if line.vat_category == code:
-            yield f"lines[{position}]", line
-
 
 class Placed(NamedTuple):
     """An allowance or charge, with its field path and how messages name it (its number, and its line's)."""
@@ -73,6 +67,14 @@ def _every_allowance_charge(invoice: Invoice) -> Iterator[Placed]:
                          f"{position + 1} of line {line_name}", f"{position + 1} de la ligne {line_name}")
 
 
+def _bare_allowances_charges(invoice: Invoice) -> Iterator[AllowanceCharge]:
+    """What `_every_allowance_charge` reaches, in the same order, without the names a violation needs: for the
+    tests that look for one (a Placed per allowance or charge costs four strings)."""
+    yield from invoice.allowances_charges
+    for line in invoice.lines:
+        yield from line.allowances_charges
+
+
 def _breakdowns_in(invoice: Invoice, code: str) -> Iterator[tuple[str, VatBreakdown]]:
     for position, vat in enumerate(invoice.vat_breakdown):
         if vat.category == code:
@@ -81,8 +83,8 @@ def _breakdowns_in(invoice: Invoice, code: str) -> Iterator[tuple[str, VatBreakd
 
 def _uses(invoice: Invoice, code: str) -> int:
     """How many lines, allowances and charges (at any level) are in VAT category `code`."""
-    lines = sum(1 for _ in _lines_in(invoice, code))
-    return lines + sum(1 for placed in _every_allowance_charge(invoice) if placed.ac.vat_category == code)
+    lines = sum(1 for line in invoice.lines if line.vat_category == code)
+    return lines + sum(1 for ac in _bare_allowances_charges(invoice) if ac.vat_category == code)
 
 
 def _xpath_round(value: Decimal) -> Decimal:
@@ -280,7 +282,7 @@ def categories_used(invoice: Invoice) -> frozenset[str]:
         used = frozenset(
             [line.vat_category for line in invoice.lines]
             + [vat.category for vat in invoice.vat_breakdown]
-            + [placed.ac.vat_category for placed in _every_allowance_charge(invoice)])
+            + [ac.vat_category for ac in _bare_allowances_charges(invoice)])
         _LAST_USED = (invoice, used)
     return used
 
@@ -365,10 +367,11 @@ def _has_subject(invoice: Invoice, category: Category, is_charge: bool | None) -
 
     BR-O-03 and BR-O-04 look at the document level only; the other families at every `cac:AllowanceCharge`.
     """
+    code = category.code
     if is_charge is None:
-        return any(_lines_in(invoice, category.code))
-    candidates = _document_allowances_charges(invoice) if category.code == "O" else _every_allowance_charge(invoice)
-    return any(placed.ac.is_charge is is_charge and placed.ac.vat_category == category.code for placed in candidates)
+        return any(line.vat_category == code for line in invoice.lines)
+    candidates = invoice.allowances_charges if code == "O" else _bare_allowances_charges(invoice)
+    return any(ac.is_charge is is_charge and ac.vat_category == code for ac in candidates)
 
 
 # --- Rules 05 to 07: the VAT rate of lines, allowances and charges -------------------------------------------------
@@ -405,10 +408,15 @@ def _line_rate_check(category: Category):
 
 
 def _allowance_charge_rate_check(category: Category, is_charge: bool):
+    def wrong(ac: AllowanceCharge) -> bool:
+        return ac.is_charge is is_charge and ac.vat_category == category.code and not category.rate.holds(ac.vat_rate)
+
     def check(invoice: Invoice, context: CheckContext):
+        if not any(wrong(ac) for ac in _bare_allowances_charges(invoice)):
+            return  # the usual case, told without naming every allowance and charge
         for placed in _every_allowance_charge(invoice):
             ac = placed.ac
-            if ac.is_charge is is_charge and ac.vat_category == category.code and not category.rate.holds(ac.vat_rate):
+            if wrong(ac):
                 yield Violation(f"{placed.path}.vat_rate", ac.vat_rate, {**placed.params(), **_given(ac.vat_rate)})
     return check
 
@@ -423,10 +431,9 @@ def _category_sums(invoice: Invoice, code: str, rate=_ANY_RATE) -> tuple[Decimal
     def at_rate(value: Decimal | None) -> bool:
         return rate is _ANY_RATE or value == rate
 
-    lines = sum((line.net_amount for _, line in _lines_in(invoice, code)
-                 if line.net_amount is not None and at_rate(line.vat_rate)), _ZERO)
-    adjustments = sum((ac.amount if ac.is_charge else -ac.amount
-                       for ac in (placed.ac for placed in _document_allowances_charges(invoice))
+    lines = sum((line.net_amount for line in invoice.lines
+                 if line.vat_category == code and line.net_amount is not None and at_rate(line.vat_rate)), _ZERO)
+    adjustments = sum((ac.amount if ac.is_charge else -ac.amount for ac in invoice.allowances_charges
                        if ac.vat_category == code and ac.amount is not None and at_rate(ac.vat_rate)), _ZERO)
     return lines, adjustments
 
@@ -491,9 +498,9 @@ def _standard_taxable_holds(invoice: Invoice, vat: VatBreakdown, lines: Decimal,
     allowance or charge at the rate; so an invoice whose taxable amount matches the allowances and charges alone
     (the other kind of line summing to zero) passes as well. Reproduced as is.
     """
-    line_at_rate = any(line.vat_rate == vat.rate for _, line in _lines_in(invoice, STANDARD.code))
-    ac_at_rate = any(placed.ac.vat_category == STANDARD.code and placed.ac.vat_rate == vat.rate
-                     for placed in _every_allowance_charge(invoice))
+    code = STANDARD.code
+    line_at_rate = any(line.vat_category == code and line.vat_rate == vat.rate for line in invoice.lines)
+    ac_at_rate = any(ac.vat_category == code and ac.vat_rate == vat.rate for ac in _bare_allowances_charges(invoice))
     return ((line_at_rate or ac_at_rate) and _within_one(vat.taxable_amount, lines + adjustments)
             or ac_at_rate and _within_one(vat.taxable_amount, adjustments))
 
@@ -792,8 +799,9 @@ def split_payment_domestic(invoice: Invoice, context: CheckContext):
 
 def _in_breakdown_line_or_document(invoice: Invoice, code: str) -> bool:
     """Category `code` in the breakdown, on a document level allowance or charge, or on a line."""
-    return (any(_breakdowns_in(invoice, code)) or any(_lines_in(invoice, code))
-            or any(placed.ac.vat_category == code for placed in _document_allowances_charges(invoice)))
+    return (any(vat.category == code for vat in invoice.vat_breakdown)
+            or any(line.vat_category == code for line in invoice.lines)
+            or any(ac.vat_category == code for ac in invoice.allowances_charges))
 
 
 @rule("BR-B-02", group=GROUP, bt=("BT-151", "BT-95", "BT-102", "BT-118"),
