@@ -45,6 +45,8 @@ from lxml import etree
 from stdnum.eu.vat import MEMBER_STATES
 from stdnum.exceptions import InvalidComponent, InvalidFormat, InvalidLength, ValidationError
 
+from ..text import fold
+
 NAME = "non-EU identifier"
 SCHEME = "0227"
 MAX_LENGTH = 18
@@ -122,10 +124,10 @@ def from_name(country: str, company_name: str) -> str:
 
 def matches_name(number: str, company_name: str) -> bool:
     """Whether the identifier's name part is what the company name gives (case and accents ignored)."""
-    name_part = _fold(compact(number)[2:])
+    name_part = fold(compact(number)[2:])
     name = company_name.strip()
     readings = (_WHITESPACE.sub("", name)[:NAME_LENGTH], _WHITESPACE.sub("", name[:NAME_LENGTH]))
-    return bool(name_part) and name_part in {_fold(reading) for reading in readings}
+    return bool(name_part) and name_part in {fold(reading) for reading in readings}
 
 
 def _check_country(code: str) -> None:
@@ -135,8 +137,3 @@ def _check_country(code: str) -> None:
         raise InvalidComponent(f"{code} is in the EU: use a SIRET or an EU VAT number")
     if code not in iso_country_codes():
         raise InvalidComponent(f"{code} is not an ISO 3166-1 country code")
-
-
-def _fold(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(char for char in decomposed if not unicodedata.combining(char)).casefold()

@@ -14,7 +14,6 @@ import dataclasses
 import hashlib
 import io
 import re
-import unicodedata
 from array import array
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
@@ -37,6 +36,7 @@ from ..model import (
     Severity,
     VatBreakdown,
 )
+from ..text import fold
 from .base import ParsedDocument
 
 __all__ = ["COLUMNS", "normalise_header", "parse_csv"]
@@ -171,9 +171,7 @@ TOTAL_COLUMNS = (
 
 def normalise_header(text: str) -> str:
     """Lowercase, without accents, spaces, underscores, hyphens, apostrophes or dots; ° reads as o."""
-    decomposed = unicodedata.normalize("NFKD", text.replace("°", "o"))
-    bare = "".join(char for char in decomposed if not unicodedata.combining(char))
-    return re.sub(r"[\s_\-'’.\"]", "", bare.casefold())
+    return re.sub(r"[\s_\-'’.\"]", "", fold(text.replace("°", "o")))
 
 
 _ALIAS_INDEX: dict[str, str] = {

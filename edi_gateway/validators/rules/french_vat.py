@@ -91,7 +91,6 @@ deposit carries no address), the territory is unknown and any rate in force some
 from __future__ import annotations
 
 import re
-import unicodedata
 from functools import lru_cache
 from collections.abc import Iterator
 from decimal import ROUND_HALF_UP, Decimal
@@ -101,6 +100,7 @@ from stdnum.exceptions import InvalidChecksum, InvalidComponent, InvalidFormat, 
 from stdnum.fr import tva
 
 from ...model import Address, Invoice, Severity
+from ...text import fold
 from ..codes import ISO_4217, listed
 from ..engine import CheckContext, Violation, rule
 
@@ -146,37 +146,6 @@ _COUNTRY_TERRITORY = {"GP": OVERSEAS, "MQ": OVERSEAS, "RE": OVERSEAS, "MC": MAIN
 # ------------------------------------------------------------------------------------------------------------------
 # Shared helpers (`mentions` uses some)
 # ------------------------------------------------------------------------------------------------------------------
-_NON_ASCII = re.compile(r"[^\x00-\x7f]+")
-
-
-def _without_combining(run: re.Match) -> str:
-    return "".join(char for char in run.group() if not unicodedata.combining(char))
-
-
-def fold(text: str) -> str:
-    """Lower case without accents, for matching mentions: 'Pénalités' -> 'penalites'.
-
-    A supplier writes the same payment terms and legal mentions on every invoice: the last texts folded are kept
-    (up to FOLDED_KEPT of them, each up to FOLDED_LENGTH characters), since folding a 300-character French note
-    costs ~18 µs (~45 µs looking at every character rather than the runs of non-ASCII ones)."""
-    if len(text) <= FOLDED_LENGTH:
-        return _folded(text)
-    return _fold(text)
-
-
-FOLDED_KEPT, FOLDED_LENGTH = 256, 4096
-
-
-@lru_cache(maxsize=FOLDED_KEPT)
-def _folded(text: str) -> str:
-    return _fold(text)
-
-
-def _fold(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text)
-    return _NON_ASCII.sub(_without_combining, decomposed).casefold()
-
-
 def country(address: Address | None) -> str:
     """The ISO country code of an address, upper case ('' when none)."""
     return (address.country or "").strip().upper() if address is not None else ""

@@ -74,8 +74,9 @@ from __future__ import annotations
 import re
 
 from ...model import CREDIT_NOTE, Invoice, Severity
+from ...text import fold
 from ..engine import CheckContext, Violation, rule
-from .french_vat import country, fold
+from .french_vat import country
 
 GROUP = "Mentions obligatoires"
 
