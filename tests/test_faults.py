@@ -165,15 +165,15 @@ def outbox_files(dirs: dict) -> int:
 
 
 def kill_at_a_random_point(process: subprocess.Popen, dirs: dict, rng: random.Random, startup: float,
-                           step: int) -> bool:
-    """SIGKILL the run at a random point: either after a random delay around its start (reading the ledger,
-    resuming, claiming, deciding a lot), or once a random number (1 to `step`) of new files have appeared in the
-    outbox (delivering, reporting, writing returns), give or take a few milliseconds. False when the run ended
-    first."""
+                           files_left_per_kill: int) -> bool:
+    """SIGKILL the run at a random point: either after a random delay within its start (reading the ledger,
+    resuming, claiming, deciding a lot), or once a random number (1 to `files_left_per_kill`) of new files have
+    appeared in the outbox (delivering, reporting, writing returns), give or take a few milliseconds. False when
+    the run ended first."""
     if rng.random() < 0.25:
-        deadline, target = time.monotonic() + startup * rng.uniform(0.6, 1.4), None
+        deadline, target = time.monotonic() + startup * rng.uniform(0.3, 1.0), None
     else:
-        deadline, target = time.monotonic() + 120, outbox_files(dirs) + rng.randint(1, step)
+        deadline, target = time.monotonic() + 120, outbox_files(dirs) + rng.randint(1, files_left_per_kill)
     while process.poll() is None and time.monotonic() < deadline and \
             (target is None or outbox_files(dirs) < target):
         time.sleep(0.005)
@@ -196,15 +196,19 @@ def test_sigkill_at_many_random_points_then_every_invoice_is_decided_exactly_onc
     startup = timed_run(reference)
     deposit(reference["inbox"], files)
     timed_run(reference)
-    step = max(outbox_files(reference) // KILLS, 2)  # about half the lot's files over the kills
+    files_in_the_end = outbox_files(reference)
     rng = random.Random(SEED)
 
     interrupted, kill_points = 0, set()
-    for _ in range(KILLS):
+    for kills_left in range(KILLS, 0, -1):
+        # Spread the kills over what is left to write, whatever the machine's speed: a kill that waited for more
+        # files than the lot still gives would find the run ended, and so would every run after the work is done.
+        files_left = files_in_the_end - outbox_files(dirs)
+        files_left_per_kill = max(files_left // (kills_left + 1), 1)
         process = subprocess.Popen(gateway_command("run", dirs, "--workers", "1"), stdout=subprocess.DEVNULL,
                                    stderr=subprocess.DEVNULL)
         try:
-            if kill_at_a_random_point(process, dirs, rng, startup, step):
+            if kill_at_a_random_point(process, dirs, rng, startup, files_left_per_kill):
                 interrupted += 1
                 kill_points.add(kill_point(dirs))
         finally:
