@@ -260,23 +260,6 @@ class _RecordIndex:
                 yield position, invoice, self.multi_line.get(position, 1)
 
 
-class _CountedLines:
-    """The lines of a text, counted as they are taken (by csv.reader, which takes exactly a record's lines)."""
-
-    __slots__ = ("_lines", "count")
-
-    def __init__(self, lines: Iterator[str]):
-        self._lines, self.count = lines, 0
-
-    def __iter__(self) -> "_CountedLines":
-        return self
-
-    def __next__(self) -> str:
-        line = next(self._lines)
-        self.count += 1
-        return line
-
-
 def _index_records(open_binary: Callable[[], BinaryIO], invoices_per_part: int) -> tuple[str, _RecordIndex]:
     """The file's encoding (UTF-16 with its BOM, else UTF-8, else Windows-1252, as `_decode`) and its index."""
     with open_binary() as stream:
@@ -320,13 +303,14 @@ def _first_line(stream: BinaryIO, encoding: str) -> tuple[io.TextIOWrapper, int,
     return text, blank_lines, line
 
 
-def _open_records(stream: BinaryIO, encoding: str) -> tuple[_Sheet, Iterator[list[str]], _CountedLines]:
+def _open_records(stream: BinaryIO, encoding: str) -> tuple[_Sheet, Iterator[list[str]], Any]:
     """The header (as a sheet without rows), an iterator over the data records of an open file, each checked
-    (width, control characters), and the file's lines from the header on, counted as the records take them."""
+    (width, control characters), and the csv reader under it, whose `line_num` counts the file's lines from the
+    header on as the records take them (a record takes exactly its own lines, more than one when a quoted cell
+    holds a line break)."""
     text, blank_lines, line = _first_line(stream, encoding)
     delimiter = _sniff_delimiter(line.splitlines()[0])
-    lines = _CountedLines(chain([line], text))
-    records = csv.reader(lines, delimiter=delimiter)
+    records = csv.reader(chain([line], text), delimiter=delimiter)
     try:
         header = next(records)
     except csv.Error as exc:
@@ -335,7 +319,7 @@ def _open_records(stream: BinaryIO, encoding: str) -> tuple[_Sheet, Iterator[lis
     columns = _match_columns(header)
     _require_columns(columns, header)
     sheet = _Sheet(header, [], blank_lines + 2, delimiter, columns)
-    return sheet, _checked_records(records, len(header), blank_lines + 2), lines
+    return sheet, _checked_records(records, len(header), blank_lines + 2), records
 
 
 def _checked_records(records: Iterator[list[str]], width: int, first_row: int) -> Iterator[list[str]]:
@@ -366,16 +350,17 @@ def _record_error(exc: csv.Error, row: int) -> MalformedContent:
 
 def _index_with(open_binary: Callable[[], BinaryIO], encoding: str, invoices_per_part: int) -> _RecordIndex:
     with open_binary() as stream:
-        sheet, records, lines = _open_records(stream, encoding)
-        header_lines = lines_before = lines.count
+        sheet, records, reader = _open_records(stream, encoding)
+        header_lines = lines_before = reader.line_num
         invoices = _Invoices()  # (looked up only when the key changes from one record to the next)
         run_starts, run_invoices, part_ends, multi_line = array("q"), array("q"), [], {}
         key = invoice = None
         position = -1
         for position, record in enumerate(records):
-            if lines.count - lines_before != 1:
-                multi_line[position] = lines.count - lines_before
-            lines_before = lines.count
+            lines_read = reader.line_num
+            if lines_read - lines_before != 1:
+                multi_line[position] = lines_read - lines_before
+            lines_before = lines_read
             if not _is_filled(record):
                 record_invoice = -1
             else:
@@ -475,10 +460,11 @@ class _Sheet:
     columns: dict[str, int]
     row_numbers: list[int] | None = None  # a part of a file: the original row number of each of its rows
     labels: dict[str, str] = dataclasses.field(default_factory=dict)  # column -> its stripped header (`label`)
+    has_lines: bool = dataclasses.field(init=False)  # the line layout: a column of invoice lines is present
 
-    @property
-    def has_lines(self) -> bool:
-        return any(name in self.columns for name in LINE_COLUMNS)
+    def __post_init__(self):
+        # asked of every record when rows are grouped into invoices: found once (the columns never change)
+        self.has_lines = any(name in self.columns for name in LINE_COLUMNS)
 
     def label(self, column: str) -> str:
         """The header of `column` as written (stripped): part of the location of every value read."""
